@@ -31,7 +31,7 @@ from crmlab import _people
 from crmlab._calendar import END, START, Clock, to_timestamps, with_hour
 from crmlab.datasets.schema import (CATEGORIES, CHANNELS, LOYALTY_TYPES, OUTCOMES, SAT_LEVELS,
                                     SEGMENTS, SERVQUAL_DIMENSIONS, TABLES)
-from crmlab.errors import CrmlabInputError
+from crmlab.validation import CrmlabInputError
 
 DEFAULT_SEED = 20240618
 DEFAULT_CUSTOMERS = 10_000
@@ -134,7 +134,7 @@ def generate(out_dir, *, n_customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAU
     """
     if isinstance(n_customers, bool) or not isinstance(n_customers, (int, np.integer)) or n_customers < 1:
         raise CrmlabInputError(
-            f"n_customers must be a positive whole number, got {n_customers!r}; e.g. n_customers=8000.")
+            f"n_customers must be a positive whole number, got {n_customers!r}; e.g. n_customers=10000.")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise CrmlabInputError(f"seed must be a non-negative whole number, got {seed!r}; e.g. seed=1.")
     if student_id is not None and not str(student_id).strip():
@@ -239,6 +239,8 @@ class _Counters:
 
 
 def _ids(prefix, numbers, width):
+    if len(numbers) == 0:
+        return np.array([], dtype=str)
     return np.char.add(prefix, np.char.zfill(np.asarray(numbers).astype(str), width))
 
 
@@ -797,8 +799,11 @@ class _Company:
             base = np.flatnonzero(sp["present"] & (rng.random(n) < sp["p"]))
             dup = base[rng.random(len(base)) < sp["dup"]]
             r = np.concatenate([base, dup])
-            c = cust.iloc[r]
             m = len(r)
+            if m == 0:  # a tiny generation may leave a silo empty
+                out[src] = pd.DataFrame({col: pd.Series(dtype=str) for col in TABLES[src].column_names})
+                continue
+            c = cust.iloc[r]
             name = _people.render_name(c["sur"].to_numpy(), c["g1"].to_numpy(), c["g2"].to_numpy(),
                                        traditional=rng.random(m) < sp["trad"], typo=rng.random(m) < sp["typo"])
             phone_src = np.where(changed_phone[r] & (rng.random(m) < 0.6), old_phone[r], c["phone"].to_numpy())
@@ -809,7 +814,7 @@ class _Company:
             email = np.where(rng.random(m) < sp["email"], email, "")
             idn = c["id_number"].to_numpy().astype(str)
             typo_id = rng.random(m) < 0.03
-            idn = np.where(typo_id, np.char.add(np.char.ljust(idn, 18).astype("U17"), rng.integers(0, 10, m).astype(str)), idn)
+            idn = np.where(typo_id, np.char.add(idn.astype("U17"), rng.integers(0, 10, m).astype(str)), idn)
             idn = np.where(rng.random(m) < sp["idn"], idn, "")
             city = np.where(moved[r] & (rng.random(m) < 0.7), old_city[r], c["city"].to_numpy())
             city = np.where(rng.random(m) < 0.05, "", city)

@@ -46,7 +46,7 @@ import functools
 import os
 from pathlib import Path
 
-from crmlab.errors import CrmlabInputError
+from crmlab.validation import CrmlabInputError
 
 __all__ = [
     "use_theme",
@@ -118,7 +118,7 @@ def installed_cjk_fonts() -> list[str]:
 def _register_font(path: Path) -> str:
     """Make the font file at ``path`` known to matplotlib; return its family."""
     fm = _font_manager()
-    path = Path(path)
+    path = Path(path).expanduser().resolve()
     if not path.is_file():
         raise CrmlabInputError(
             f"Font file {path} not found. If this is crmlab's own font, the "
@@ -147,10 +147,11 @@ def _missing_chars(family: str, text: str = _PROBE) -> str:
 def _resolve_cjk_font(cjk_font) -> str:
     """The CJK family to use for ``cjk_font`` (see :func:`use_theme`)."""
     fm = _font_manager()
-    if cjk_font is None or cjk_font == "auto":
+    keyword = cjk_font.strip().lower() if isinstance(cjk_font, str) else cjk_font
+    if keyword is None or keyword == "auto":
         installed = installed_cjk_fonts()
         return installed[0] if installed else _register_font(BUNDLED_FONT)
-    if cjk_font == "bundled":
+    if keyword == "bundled":
         return _register_font(BUNDLED_FONT)
     if not isinstance(cjk_font, (str, os.PathLike)):
         raise CrmlabInputError(
@@ -254,7 +255,7 @@ def use_theme(
 
     Raises
     ------
-    crmlab.errors.CrmlabInputError
+    crmlab.validation.CrmlabInputError
         If ``cjk_font`` names a font matplotlib cannot find, or one without
         Chinese characters. The message lists the Chinese fonts available
         and how to fix it. Nothing is changed in that case.

@@ -16,7 +16,7 @@ import pandas.testing as tm
 import pytest
 
 from crmlab.datasets.cdnow import CDNOW_COLUMNS, DEFAULT_DATA_DIR, load_cdnow
-from crmlab.errors import CrmlabInputError
+from crmlab.validation import CrmlabInputError
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "datasets" / "cdnow"
 CAL_END = pd.Timestamp("1997-09-30")  # end of week 39 of 1997: calibration period (校准期)

@@ -143,7 +143,10 @@ def kit_files(root: Path = ROOT) -> list[Path]:
     """The kit's files that are scanned for CJK characters, sorted."""
     files = set()
     for pattern in KIT_FILES:
-        files.update(p for p in root.glob(pattern) if p.is_file())
+        for path in root.glob(pattern):
+            # Skip .ipynb_checkpoints and other hidden copies: git ignores them.
+            if path.is_file() and not any(part.startswith(".") for part in path.relative_to(root).parts):
+                files.add(path)
     return sorted(files)
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from crmlab.errors import CrmlabInputError, describe_rows
+from crmlab.validation import CrmlabInputError, describe_rows
 
 __all__ = ["load_cdnow", "CDNOW_COLUMNS", "DEFAULT_DATA_DIR"]
 

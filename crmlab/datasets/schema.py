@@ -214,3 +214,23 @@ TABLES = {t.name: t for t in [
         _c("customer_id", "str", "", "客户编号", "The true customer (-> customers)."),
     ), truth=True, folder="retail_truth"),
 ]}
+
+
+def markdown_table(table: Table) -> str:
+    """The dictionary of one table as a Markdown table (how ``datasets/README.md`` shows it)."""
+    lines = ["| column | 中文 | type | unit | meaning |", "|---|---|---|---|---|"]
+    for c in table.columns:
+        kind = c.kind + (": " + ", ".join(c.levels) if c.levels else "")
+        lines.append(f"| `{c.name}` | {c.zh} | {kind} | {c.unit} | {c.text} |")
+    return "\n".join(lines)
+
+
+def render_dictionary(text: str) -> str:
+    """Replace every ``<!-- columns: NAME -->`` ... ``<!-- /columns -->`` block in ``text``
+    with the current dictionary of table NAME."""
+    import re
+
+    def block(match):
+        return f"<!-- columns: {match.group(1)} -->\n{markdown_table(TABLES[match.group(1)])}\n<!-- /columns -->"
+
+    return re.sub(r"<!-- columns: (\w+) -->.*?<!-- /columns -->", block, text, flags=re.S)

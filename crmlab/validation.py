@@ -1,0 +1,93 @@
+"""Errors crmlab raises on bad input, and the checks that raise them.
+
+Every message names what is wrong (the column, the offending rows) and how to
+fix it, because the reader is usually a student looking at a notebook cell.
+"""
+from __future__ import annotations
+
+import difflib
+
+
+class CrmlabInputError(ValueError):
+    """Input data or arguments that crmlab cannot use as given (输入数据有误)."""
+
+
+def require_columns(columns, required, *, table: str = "table") -> None:
+    """Raise :class:`CrmlabInputError` if any of ``required`` is not in ``columns``.
+
+    The message lists each missing column with the closest existing name, so
+    a misspelt or differently named column is easy to fix.
+    """
+    present = [str(c) for c in columns]
+    missing = [c for c in required if c not in present]
+    if not missing:
+        return
+    hints = []
+    for name in missing:
+        close = difflib.get_close_matches(name, present, n=1, cutoff=0.6)
+        hints.append(f"'{name}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+    raise CrmlabInputError(
+        f"{table} is missing column(s) {', '.join(hints)}. "
+        f"Columns present: {present}. Rename your columns to these names, "
+        "e.g. df.rename(columns={'old name': 'new name'})."
+    )
+
+
+def describe_rows(index, limit: int = 5) -> str:
+    """Short text naming offending rows, e.g. ``rows 3, 17, 42 (and 9 more)``."""
+    rows = list(index)
+    shown = ", ".join(str(r) for r in rows[:limit])
+    more = f" (and {len(rows) - limit} more)" if len(rows) > limit else ""
+    return f"row{'s' if len(rows) != 1 else ''} {shown}{more}"
+
+
+# Date layouts met in practice: the kit's own, then what Excel writes on a
+# Chinese Windows machine after a student opens and re-saves a file.
+DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S",
+                    "%Y/%m/%d %H:%M", "%Y/%m/%d")
+
+
+def parse_datetimes(values, *, column: str, table: str = "table"):
+    """Parse a column of date/time text into ``datetime64``, accepting the layouts in
+    :data:`DATETIME_FORMATS` (mixed within one column too); blanks become ``NaT``.
+
+    Raises :class:`CrmlabInputError` naming the column, the rows and the fix when
+    some values are in no known layout or carry a time-zone offset.
+    """
+    import pandas as pd
+
+    text = pd.Series(values, copy=False).astype("string").str.strip()
+    blank = text.isna() | (text == "")
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[s]")
+    todo = ~blank
+    for fmt in DATETIME_FORMATS:
+        if not todo.any():
+            break
+        parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        ok = parsed.notna()
+        out.loc[ok[ok].index] = parsed[ok].astype("datetime64[s]")
+        todo.loc[ok[ok].index] = False
+    if todo.any():
+        bad = text[todo]
+        zoned = bad.str.contains(r"(?:[+-]\d{2}:?\d{2}|Z)$", regex=True).any()
+        fix = ("remove the time-zone offsets (convert all times to China time first)" if zoned else
+               "write dates as YYYY-MM-DD or YYYY-MM-DD HH:MM:SS")
+        raise CrmlabInputError(
+            f"{table}: column '{column}' has values that are not dates in {describe_rows(bad.index)}, "
+            f"e.g. {bad.iloc[0]!r}. Fix: {fix}.")
+    return out
+
+
+def read_csv_text(path, **kwargs):
+    """Read a CSV as text columns, in UTF-8 (with or without BOM) or, failing that,
+    GBK/GB18030 as saved by Excel on Chinese Windows. Returns (frame, encoding)."""
+    import pandas as pd
+
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding, **kwargs), encoding
+        except UnicodeDecodeError:
+            continue
+    raise CrmlabInputError(
+        f"{path}: the file is neither UTF-8 nor GBK text. Save it again as 'CSV UTF-8' "
+        "(Excel: File > Save As > CSV UTF-8).")

@@ -1,0 +1,12 @@
+"""Rewrite the column tables of datasets/README.md from crmlab/datasets/schema.py.
+
+Run after changing the schema:  python tools/update_data_dictionary.py
+(tests/test_datasets.py fails while the README is out of date).
+"""
+from pathlib import Path
+
+from crmlab.datasets.schema import render_dictionary
+
+path = Path(__file__).resolve().parents[1] / "datasets" / "README.md"
+path.write_text(render_dictionary(path.read_text(encoding="utf-8")), encoding="utf-8")
+print(f"updated {path}")
