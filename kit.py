@@ -64,7 +64,8 @@ def main(argv: list[str]) -> int:
     if command == "test":
         return run(["-m", "pytest", "--nbval", "--nbval-current-env", "-p", "no:cacheprovider", *rest])
     if command == "notebooks":
-        return run(["-m", "crmlab.cli", "notebooks", "execute", *rest])
+        notebooks = rest or sorted(str(p.relative_to(ROOT)) for p in (ROOT / "notebooks").glob("*.ipynb"))
+        return run(["-m", "nbconvert", "--to", "notebook", "--execute", "--inplace", *notebooks])
     print(__doc__)
     return 0 if command in {"help", "-h", "--help"} else 2
 

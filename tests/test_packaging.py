@@ -20,7 +20,7 @@ def _pyproject():
 
 
 def _environment():
-    text = (ROOT / "environment.yml").read_text()
+    text = (ROOT / "environment.yml").read_text().split("\ndependencies:\n", 1)[1]
     conda = re.findall(r"^  - ([^\s#][^#\n]*?)\s*$", text, flags=re.M)
     deps = dict(_requirement(d) for d in conda if not d.startswith("pip"))
     return deps
