@@ -30,7 +30,7 @@ import pandas as pd
 from crmlab import _people
 from crmlab._calendar import END, START, Clock, to_timestamps, with_hour
 from crmlab.datasets.schema import (CATEGORIES, CHANNELS, LOYALTY_TYPES, OUTCOMES, SAT_LEVELS,
-                                    SEGMENTS, SERVQUAL_DIMENSIONS, TABLES)
+                                    SERVQUAL_DIMENSIONS, TABLES)
 from crmlab.validation import CrmlabInputError
 
 DEFAULT_SEED = 20240618
@@ -339,7 +339,7 @@ class _Company:
             "customers": cust[TABLES["customers"].column_names],
             "orders": orders[TABLES["orders"].column_names],
             "order_lines": lines[TABLES["order_lines"].column_names],
-            "interactions": interactions,
+            "interactions": interactions[TABLES["interactions"].column_names],
             "complaints": complaints[TABLES["complaints"].column_names],
             "survey": survey,
             "campaign_assignment": assignment[TABLES["campaign_assignment"].column_names],
@@ -473,8 +473,8 @@ class _Company:
         complained = unhappy & (rng.random(n) < np.minimum(chance, 1))
         op = np.array([P["outcome_probs"][o] for o in OUTCOMES])
         outcome = np.where(complained, np.array(OUTCOMES)[rng.choice(3, size=n, p=op / op.sum())], "")
-        stay = np.array([P["stay_prob"].get(o, P["stay_prob"]["silent"]) for o in OUTCOMES + ("",)])
-        stay_p = np.select([outcome == o for o in OUTCOMES], stay[:3], default=P["stay_prob"]["silent"])
+        stay_p = np.select([outcome == o for o in OUTCOMES], [P["stay_prob"][o] for o in OUTCOMES],
+                           default=P["stay_prob"]["silent"])
         left = unhappy & (rng.random(n) >= stay_p)
         fail_row = occ["k"].to_numpy() == first_fail[occ["row"].to_numpy()]
         fail_t = np.full(n, np.nan)
@@ -522,7 +522,7 @@ class _Company:
         c = cust.iloc[row]
         # Spend per occasion: Gamma-Gamma; the campaign's orders carry their drawn spend.
         spend = rng.gamma(c["gg_p"].to_numpy(), 1 / c["nu"].to_numpy())
-        spend = np.where(occ["campaign"].to_numpy(), occ.get("spend", pd.Series(spend)).fillna(0).to_numpy(), spend)
+        spend = np.where(occ["campaign"].to_numpy(), occ["spend"].fillna(0).to_numpy(), spend)
         pref = c[[f"pref_{ch}" for ch in CHANNELS]].to_numpy()
         channel = np.array(CHANNELS)[_pick(rng, pref)]
         channel = np.where(occ["campaign"].to_numpy(), "app", channel)
@@ -554,10 +554,8 @@ class _Company:
         rr = np.array([P["return_rate"][cat] for cat in CATEGORIES])
         cat_i = pd.Categorical(first_cat, categories=CATEGORIES).codes
         ret = rng.random(len(orders)) < rr[cat_i]
-        if "returned" in occ:
-            camp_ret = occ["returned"].fillna(False).to_numpy().astype(bool)
-            o = orders["occ"].to_numpy()
-            ret = np.where(orders["campaign"].to_numpy(), camp_ret[np.maximum(o, 0)], ret)
+        camp_ret = occ["returned"].fillna(False).to_numpy().astype(bool)
+        ret = np.where(orders["campaign"].to_numpy(), camp_ret[np.maximum(orders["occ"].to_numpy(), 0)], ret)
         orders.loc[(orders["status"] == "completed").to_numpy() & ret, "status"] = "returned"
         # Order k of each customer, for linking the service failure.
         orders["k"] = np.where(orders["occ"] >= 0, occ["k"].to_numpy()[np.maximum(orders["occ"], 0)], -2)
@@ -715,8 +713,7 @@ class _Company:
         out["customer_id"] = cust["customer_id"].to_numpy()[out["row"].to_numpy()]
         out["interaction_ts"] = to_timestamps(out["t"].to_numpy())
         out["responded"] = out["responded"].astype("boolean")
-        self._last_interactions = out
-        return out[TABLES["interactions"].column_names]
+        return out
 
     def _survey(self, rng, cust, counters):
         P = self.p["survey"]
@@ -777,8 +774,7 @@ class _Company:
         n = len(cust)
         row_chan = orders[orders["status"] != "cancelled"]
         has = {ch: np.isin(np.arange(n), row_chan.loc[row_chan["channel"] == ch, "row"]) for ch in CHANNELS}
-        ix = self._last_interactions
-        phone_contact = np.isin(np.arange(n), ix.loc[ix["channel"] == "phone", "row"])
+        phone_contact = np.isin(np.arange(n), interactions.loc[interactions["channel"] == "phone", "row"])
         signup = cust["signup_channel"].to_numpy()
         home = cust["home_store"].to_numpy() != ""
         moved = rng.random(n) < 0.08
