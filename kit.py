@@ -5,9 +5,10 @@
     python kit.py notebooks   re-execute every notebook in place (after changing crmlab)
 
 The first run creates a virtual environment in .venv and installs the kit
-into it (a few minutes); later runs check a fingerprint of pyproject.toml and
-start at once. Works the same with `python`, `python3` or `py` on Linux,
-macOS and Windows; extra arguments are passed on (`python kit.py test -k rfm`).
+into it at the versions in constraints.txt (a few minutes); later runs check a
+fingerprint of pyproject.toml and constraints.txt and start at once. Works the
+same with `python`, `python3` or `py` on Linux, macOS and Windows; extra
+arguments are passed on (`python kit.py test -k rfm`).
 """
 from __future__ import annotations
 
@@ -29,8 +30,9 @@ def venv_python() -> Path:
 
 
 def fingerprint() -> str:
-    # Reinstall when the declared dependencies change, and only then.
+    # Reinstall when the declared or pinned dependencies change, and only then.
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes())
+    digest.update((ROOT / "constraints.txt").read_bytes())
     digest.update(sys.version.encode())
     return digest.hexdigest()
 
@@ -47,7 +49,8 @@ def ensure_environment() -> Path:
     print("Installing crmlab and its dependencies (first run only) ...", flush=True)
     pip = [str(python), "-m", "pip", "--disable-pip-version-check"]
     subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "install", "--editable", ".[test]"], check=True, cwd=ROOT)
+    # constraints.txt pins the tested versions, so every machine computes the same outputs.
+    subprocess.run([*pip, "install", "--editable", ".[test]", "--constraint", "constraints.txt"], check=True, cwd=ROOT)
     STAMP.write_text(fingerprint())
     return python
 
@@ -60,7 +63,8 @@ def run(args: list[str]) -> int:
 def main(argv: list[str]) -> int:
     command, rest = (argv[0], argv[1:]) if argv else ("help", [])
     if command == "lab":
-        return run(["-m", "jupyterlab", START_PAGE, *rest])
+        # The landing page, so the browser opens on the start page rather than an empty launcher.
+        return run(["-m", "jupyterlab", f"--LabApp.default_url=/lab/tree/{START_PAGE}", *rest])
     if command == "test":
         return run(["-m", "pytest", "--nbval", "--nbval-current-env", "-p", "no:cacheprovider", *rest])
     if command == "notebooks":

@@ -5,7 +5,7 @@ Each module is one idea of the course, so that a student can guess where it
 lives:
 
 - ``crmlab.datasets``  load the sample company, the airline case and CDNOW
-  (``load_data``), typed and validated against the data dictionary;
+  (``load_data``, ``list_tables``), typed and checked against the data dictionary;
 - ``crmlab.generator`` the seeded generator of the sample company and its
   planted truth (``generate``);
 - ``crmlab.theme``     one call, ``use_theme()``, for readable figures with
@@ -21,6 +21,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "load_data": "crmlab.datasets",
     "load_truth": "crmlab.datasets",
+    "list_tables": "crmlab.datasets",
     "generate": "crmlab.generator",
     "use_theme": "crmlab.theme",
 }

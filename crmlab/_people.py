@@ -56,7 +56,8 @@ def draw_names(rng, n):
     return sur, g1, g2
 
 
-def _join(*parts):
+def join_text(*parts):
+    """Element-wise concatenation of string arrays (and scalars)."""
     out = parts[0]
     for p in parts[1:]:
         out = np.char.add(out, p)
@@ -76,15 +77,15 @@ def render_name(sur, g1, g2, *, traditional=None, typo=None):
     last = np.where(traditional, given_trad[last_idx], given_simp[last_idx])
     last = np.where(typo, given_typo[last_idx], last)
     first = np.where(typo & (g2 < 0), given_typo[g1], first)
-    return _join(s, first, np.where(g2 >= 0, last, ""))
+    return join_text(s, first, np.where(g2 >= 0, last, ""))
 
 
 def pinyin_handle(sur, g1, g2, rng):
     """Login-style handle from the pinyin of the name, e.g. ``zhangwei88``."""
     py = _lookup(GIVEN, 1)
-    given = _join(py[g1], np.where(g2 >= 0, py[np.maximum(g2, 0)], ""))
+    given = join_text(py[g1], np.where(g2 >= 0, py[np.maximum(g2, 0)], ""))
     digits = rng.integers(1, 1000, size=len(sur)).astype(str)
-    return _join(_lookup(SURNAMES, 1)[sur], given, digits)
+    return join_text(_lookup(SURNAMES, 1)[sur], given, digits)
 
 
 def phone_numbers(index):
@@ -107,9 +108,9 @@ def format_phones(phones, rng, style_probs):
     wide = (p.view(np.uint32) + 0xFEE0).view("U11")
     styles = [
         p,
-        _join(a, " ", b, " ", c),
-        _join(a, "-", b, "-", c),
-        _join("+86 ", a, " ", b, " ", c),
+        join_text(a, " ", b, " ", c),
+        join_text(a, "-", b, "-", c),
+        join_text("+86 ", a, " ", b, " ", c),
         np.char.add("+86", p),
         wide,
     ]
@@ -122,7 +123,7 @@ def format_phones(phones, rng, style_probs):
 
 def emails(handles, rng):
     dom = EMAIL_DOMAINS[rng.integers(0, len(EMAIL_DOMAINS), size=len(handles))]
-    return _join(handles, "@", dom)
+    return join_text(handles, "@", dom)
 
 
 def id_numbers(city_code, birth_year, male, rng):
@@ -134,7 +135,7 @@ def id_numbers(city_code, birth_year, male, rng):
              + day_of_year.astype("timedelta64[D]"))
     ymd = np.char.replace(np.datetime_as_string(birth, unit="D"), "-", "")
     seq = rng.integers(0, 500, size=n) * 2 + np.asarray(male, dtype=int)  # odd = male
-    body = _join(region, ymd, np.char.zfill(seq.astype(str), 3))
+    body = join_text(region, ymd, np.char.zfill(seq.astype(str), 3))
     digits = np.frombuffer(body.astype("S17").tobytes(), dtype=np.uint8).reshape(n, 17) - ord("0")
     check = _ID_CHECK[(digits @ _ID_WEIGHTS) % 11]
     return np.char.add(body, check)

@@ -80,13 +80,17 @@ CITIES = [  # name, tier, region, stores, weight, store suffixes
 ]
 STORE_SUFFIX = ["中心店", "万达店", "东站店"]
 CATALOGUE = {  # category: (Chinese name, sub-categories, price range CNY, gross margin)
-    "apparel": ("服装", ["连衣裙", "衬衫", "外套", "运动鞋"], (49, 899), 0.60),
-    "beauty": ("美妆", ["面霜", "口红", "洗面奶", "香水"], (29, 699), 0.65),
-    "food": ("食品", ["坚果礼盒", "茶叶", "牛奶", "零食"], (9.9, 299), 0.35),
-    "home": ("家居", ["床品", "收纳", "厨具", "灯具"], (19, 1999), 0.50),
-    "electronics": ("数码", ["耳机", "手机", "平板", "充电器"], (99, 7999), 0.25),
-    "baby": ("母婴", ["奶粉", "纸尿裤", "童装", "玩具"], (19, 999), 0.45),
+    "apparel": ("服装", ["袜子", "衬衫", "连衣裙", "外套"], (19, 899), 0.60),
+    "beauty": ("美妆", ["洗面奶", "口红", "面霜", "香水"], (19, 699), 0.65),
+    "food": ("食品", ["零食", "牛奶", "茶叶", "坚果礼盒"], (9.9, 299), 0.35),
+    "home": ("家居", ["收纳", "厨具", "床品", "灯具"], (9.9, 1999), 0.50),
+    "electronics": ("数码", ["充电器", "耳机", "平板", "手机"], (19, 7999), 0.25),
+    "baby": ("母婴", ["玩具", "纸尿裤", "童装", "奶粉"], (9.9, 999), 0.45),
 }
+BRANDS = ["悦享", "优品", "初心", "简约", "臻选", "乐活", "星河", "云朵", "青禾", "木棉", "晨光", "暖阳",
+          "清风", "山谷", "海盐", "橙子", "小鹿", "森林", "月光", "拾光", "花语", "麦田", "蓝天", "白桦",
+          "知了", "米粒", "竹语", "安然", "布丁", "果壳"]
+TIERS = ["入门款", "经典款", "旗舰款"]  # by price within a category
 PROMO_WINDOWS = [("06-01", "06-18"), ("10-31", "11-11"), ("12-12", "12-12")]
 WAVES = [("年货节", "2023-01-02"), ("618大促", "2023-06-01"), ("双11大促", "2023-10-31"),
          ("年货节", "2024-01-20"), ("618大促", "2024-06-01"), ("双11大促", "2024-10-31"),
@@ -295,10 +299,13 @@ class _Company:
             n = 30
             price = np.exp(np.linspace(np.log(lo), np.log(hi), n) + rng.normal(0, 0.08, n))
             price = np.maximum(np.round(price) - 0.1, 9.9)
-            sub = np.array(subs)[rng.integers(0, len(subs), n)]
+            rank = np.arange(n)
+            sub = np.array(subs)[np.minimum(rank * len(subs) // n + rng.integers(-1, 2, n), len(subs) - 1).clip(0)]
+            name = _people.join_text(np.array(BRANDS)[rng.permutation(len(BRANDS))[:n]], sub, "·",
+                             np.array(TIERS)[rank * len(TIERS) // n])
             frames.append(pd.DataFrame({
                 "category": cat, "category_zh": zh, "subcategory": sub,
-                "product_name": np.char.add(np.char.add(sub, " "), _ids("", rng.integers(100, 999, n), 3)),
+                "product_name": name,
                 "list_price": price,
                 "unit_cost": np.round(price * (1 - margin * rng.uniform(0.85, 1.15, n)), 2),
                 "margin": margin,
@@ -571,7 +578,8 @@ class _Company:
 
     def _lines(self, rng, orders, cust):
         n = len(orders)
-        k = 1 + np.minimum(rng.poisson(0.7, n), 5)
+        # Small orders have few lines, so that each line can be a real product.
+        k = np.minimum(1 + np.minimum(rng.poisson(0.7, n), 5), np.maximum(orders["value"].to_numpy() // 50, 1)).astype(int)
         pos = np.repeat(np.arange(n), k)
         line_no = np.arange(len(pos)) - np.repeat(np.cumsum(k) - k, k) + 1
         w = rng.gamma(2.0, size=len(pos))
@@ -596,17 +604,22 @@ class _Company:
             m = cat == ci
             cat_table = self.by_cat[c]
             prices = cat_table["list_price"].to_numpy()
-            # The cheapest product at or above the target unit value: the discount is then d or a little more.
-            j = np.clip(np.searchsorted(prices, target[m] / qty[m], side="left"), 0, len(prices) - 1)
+            # The product whose price is nearest (in ratio) to the target unit value.
+            unit = target[m] / qty[m]
+            hi = np.clip(np.searchsorted(prices, unit), 0, len(prices) - 1)
+            lo = np.maximum(hi - 1, 0)
+            j = np.where(np.abs(np.log(prices[lo] / unit)) < np.abs(np.log(prices[hi] / unit)), lo, hi)
             product[m] = cat_table["product_id"].to_numpy()[j]
             price[m] = prices[j]
             ucost[m] = cat_table["unit_cost"].to_numpy()[j]
-        discount = np.clip(1 - v / (qty * price), 0, 0.95)
-        net = np.round(qty * price * (1 - np.round(discount, 4)), 2)
+        # The amount paid is list value less the discount, so it matches the drawn amount up to
+        # the spacing of the price list (a few per cent either way).
+        discount = np.round(disc, 4)
+        net = np.round(qty * price * (1 - discount), 2)
         return pd.DataFrame({
             "order_pos": pos, "order_id": orders["order_id"].to_numpy()[pos], "line_no": line_no,
             "product_id": product, "category": np.array(CATEGORIES)[cat], "quantity": qty,
-            "unit_price": price, "discount_rate": np.round(discount, 4), "net_amount": net,
+            "unit_price": price, "discount_rate": discount, "net_amount": net,
             "cost": np.round(qty * ucost, 2),
         })
 

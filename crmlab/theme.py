@@ -251,7 +251,9 @@ def use_theme(
     -------
     str
         The family name of the CJK font in use, e.g. ``"Microsoft YaHei"``
-        or ``"crmlab Sans SC"``.
+        or ``"crmlab Sans SC"``. It differs between machines, so in a
+        notebook end the call with ``;`` (``crmlab.use_theme();``): a stored
+        output naming this machine's font would fail nbval on another one.
 
     Raises
     ------
