@@ -91,3 +91,26 @@ def read_csv_text(path, **kwargs):
     raise CrmlabInputError(
         f"{path}: the file is neither UTF-8 nor GBK text. Save it again as 'CSV UTF-8' "
         "(Excel: File > Save As > CSV UTF-8).")
+
+
+def report_set_aside(frame, counts: dict, *, what: str, verbose: bool = True):
+    """Record (and by default print) the rows an analysis set aside, by reason.
+
+    Nothing is dropped silently: the counts go to ``frame.attrs["set_aside"]``
+    and, with ``verbose=True``, one line such as ``purchases: set aside 1 512
+    cancelled orders, 1 978 returned orders`` is printed for the notebook reader.
+    Returns ``frame``.
+    """
+    counts = {reason: int(n) for reason, n in counts.items() if n}
+    frame.attrs["set_aside"] = counts
+    if verbose and counts:
+        listed = ", ".join(f"{n:,} {reason}".replace(",", " ") for reason, n in counts.items())
+        print(f"{what}: set aside {listed}")
+    return frame
+
+
+def require_nonempty(frame, *, table: str = "table") -> None:
+    """Raise :class:`CrmlabInputError` if ``frame`` has no rows."""
+    if len(frame) == 0:
+        raise CrmlabInputError(f"{table} is empty (0 rows); there is nothing to analyse. "
+                               "Check the filter or the file you loaded.")
