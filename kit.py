@@ -69,7 +69,9 @@ def main(argv: list[str]) -> int:
         return run(["-m", "pytest", "--nbval", "--nbval-current-env", "-p", "no:cacheprovider", *rest])
     if command == "notebooks":
         notebooks = rest or sorted(str(p.relative_to(ROOT)) for p in (ROOT / "notebooks").glob("*.ipynb"))
-        return run(["-m", "nbconvert", "--to", "notebook", "--execute", "--inplace", *notebooks])
+        # No timing metadata, so re-running an unchanged notebook leaves the file unchanged.
+        return run(["-m", "nbconvert", "--to", "notebook", "--execute", "--inplace",
+                    "--ExecutePreprocessor.record_timing=False", *notebooks])
     print(__doc__)
     return 0 if command in {"help", "-h", "--help"} else 2
 
