@@ -283,11 +283,9 @@ class _Company:
                        for c in CATEGORIES}
 
     def _make_stores(self, rng):
-        rows = []
-        for _, c in self.cities.iterrows():  # 21 cities, not data rows
-            for k in range(int(c["n_stores"])):
-                rows.append((c["city"], c["city_tier"], c["region"], f"{c['city']}{STORE_SUFFIX[k]}"))
-        stores = pd.DataFrame(rows, columns=["city", "city_tier", "region", "store_name"])
+        stores = self.cities.loc[self.cities.index.repeat(self.cities["n_stores"])].reset_index(drop=True)
+        suffix = np.array(STORE_SUFFIX)[stores.groupby("city", sort=False).cumcount().to_numpy()]
+        stores["store_name"] = _people.join_text(stores["city"].to_numpy().astype(str), suffix)
         stores.insert(0, "store_id", _ids("S", np.arange(1, len(stores) + 1), 2))
         opened = np.datetime64("2012-01-01") + rng.integers(0, 3800, len(stores)).astype("timedelta64[D]")
         stores["opened_date"] = pd.to_datetime(opened)
@@ -848,8 +846,10 @@ class _Company:
             else:
                 ids = _ids("K", counters.take(src, m), 7)
                 d = pd.DatetimeIndex(ts)
+                # The call-centre system writes dates as YYYY/M/D.
+                slash = _people.join_text(d.year.astype(str), "/", d.month.astype(str), "/", d.day.astype(str))
                 frame = pd.DataFrame({"contact_id": ids, "caller_name": name, "phone": phone, "id_number": idn, "city": city,
-                                      "first_call_date": [f"{y}/{mo}/{dd}" for y, mo, dd in zip(d.year, d.month, d.day)]})
+                                      "first_call_date": slash})
             out[src] = frame[TABLES[src].column_names]
             ident.append(pd.DataFrame({"source": src, "record_id": ids, "customer_id": cust["customer_id"].to_numpy()[r]}))
         return out, pd.concat(ident, ignore_index=True)
