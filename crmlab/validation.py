@@ -114,3 +114,71 @@ def require_nonempty(frame, *, table: str = "table") -> None:
     if len(frame) == 0:
         raise CrmlabInputError(f"{table} is empty (0 rows); there is nothing to analyse. "
                                "Check the filter or the file you loaded.")
+
+
+def as_date(value, *, name: str):
+    """One date argument (an analysis or calibration date) as a naive ``Timestamp`` at midnight.
+
+    Refuses what is not a date, a time-zone-aware value and a time of day (which would silently
+    cut a day in two), naming the argument and the fix.
+    """
+    import pandas as pd
+
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        stamp = pd.NaT
+    if pd.isna(stamp):
+        raise CrmlabInputError(f"{name} must be a date such as '2026-01-01', got {value!r}.")
+    if stamp.tzinfo is not None:
+        raise CrmlabInputError(f"{name}={value!r} carries a time zone; give a plain date such as '2026-01-01' "
+                               "(the kit's times are China time without an offset).")
+    if stamp != stamp.normalize():
+        raise CrmlabInputError(f"{name} must be a calendar date without a time of day, got {value!r}; use e.g. "
+                               f"'{(stamp.normalize() + pd.Timedelta(days=1)).date()}' to include the whole day.")
+    return stamp
+
+
+def datetime_column(values, *, column: str, table: str = "table", allow_missing: bool = False):
+    """A date/time column as naive ``datetime64``: text is parsed (:func:`parse_datetimes`),
+    time zones and numbers are refused, missing values refused unless ``allow_missing``."""
+    import pandas as pd
+
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        raise CrmlabInputError(
+            f"{table}: column '{column}' carries a time zone ({values.dtype.tz}). Convert it to China time "
+            f"without an offset first: df['{column}'] = df['{column}'].dt.tz_convert('Asia/Shanghai').dt.tz_localize(None).")
+    if not pd.api.types.is_datetime64_dtype(values):
+        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            raise CrmlabInputError(f"{table}: column '{column}' holds numbers ({values.dtype}), not dates; convert it "
+                                   f"with pd.to_datetime(df['{column}'], format=...) (e.g. format='%Y%m%d' for 20240618).")
+        values = parse_datetimes(values, column=column, table=table)
+    missing = values.isna()
+    if missing.any() and not allow_missing:
+        raise CrmlabInputError(f"{table}: column '{column}' is empty in {describe_rows(values.index[missing])}; "
+                               "fill or remove those rows.")
+    return values
+
+
+def amount_column(values, *, column: str, table: str = "table", allow_zero: bool = True):
+    """A money column as float: missing, non-numeric and negative (or, with ``allow_zero=False``,
+    zero) values are refused, naming the rows. Refunds are not negative purchases."""
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+        raise CrmlabInputError(f"{table}: column '{column}' must hold amounts (numbers), it has type {values.dtype}.")
+    numbers = pd.to_numeric(values, errors="coerce")
+    bad = numbers.isna()
+    if bad.any():
+        raise CrmlabInputError(
+            f"{table}: column '{column}' has values that are missing or not numbers in {describe_rows(values.index[bad])}, "
+            f"e.g. {values[bad].iloc[0]!r}. Write amounts as plain numbers (no currency signs or thousands "
+            "separators) and fill or remove the missing ones.")
+    low = numbers < 0 if allow_zero else numbers <= 0
+    if low.any():
+        need = ">= 0" if allow_zero else "> 0"
+        raise CrmlabInputError(
+            f"{table}: column '{column}' must be {need}; it is not in {describe_rows(values.index[low])}, "
+            f"e.g. {numbers[low].iloc[0]!r}. Returns and refunds are not negative purchases: build the "
+            "transaction log with crmlab.transactions.purchases(), which handles them by a stated rule.")
+    return numbers.astype(float)
