@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlab.validation import (CrmlabInputError, describe_rows, report_set_aside, require_columns,
-                               require_nonempty)
+from crmlab.validation import (CrmlabInputError, amount_column, datetime_column, describe_rows,
+                               report_set_aside, require_columns, require_nonempty)
 
 RETURN_RULES = ("exclude", "zero")
 
@@ -60,22 +60,14 @@ def purchases(orders: pd.DataFrame, order_lines: pd.DataFrame, *, returns: str =
     require_columns(orders.columns, ["order_id", "customer_id", "order_ts", "channel", "status"], table="orders")
     require_columns(order_lines.columns, ["order_id", "net_amount", "cost"], table="order_lines")
     require_nonempty(orders, table="orders")
-    if not pd.api.types.is_datetime64_any_dtype(orders["order_ts"]):
-        raise CrmlabInputError("orders: column 'order_ts' is not a date/time column. Load the table with "
-                               "crmlab.load_data('orders'), or convert it with pd.to_datetime(...).")
+    order_ts = datetime_column(orders["order_ts"], column="order_ts", table="orders")
     status = orders["status"].astype("string")
     unknown = status.notna() & ~status.isin(["completed", "returned", "cancelled"])
     if unknown.any():
         raise CrmlabInputError(f"orders: column 'status' has values other than completed/returned/cancelled in "
                                f"{describe_rows(orders.index[unknown])}, e.g. {status[unknown].iloc[0]!r}.")
-    for col in ("net_amount", "cost"):
-        values = pd.to_numeric(order_lines[col], errors="coerce")
-        bad = values.isna() | (values < 0)
-        if bad.any():
-            raise CrmlabInputError(
-                f"order_lines: column '{col}' must be a number >= 0; it is not in "
-                f"{describe_rows(order_lines.index[bad])}, e.g. {order_lines[col][bad].iloc[0]!r}. "
-                "Refunds are recorded by the order's status 'returned', not by negative amounts.")
+    net = amount_column(order_lines["net_amount"], column="net_amount", table="order_lines")
+    cost = amount_column(order_lines["cost"], column="cost", table="order_lines")
     if orders["order_id"].duplicated().any():
         dup = orders["order_id"].duplicated(keep=False)
         raise CrmlabInputError(f"orders: order_id is not unique in {describe_rows(orders.index[dup])}; "
@@ -85,9 +77,9 @@ def purchases(orders: pd.DataFrame, order_lines: pd.DataFrame, *, returns: str =
     no_customer = orders["customer_id"].isna() & ~cancelled
     returned = (status == "returned") & ~no_customer
     drop = cancelled | no_customer | (returned if returns == "exclude" else False)
-    kept = orders.loc[~drop, ["customer_id", "order_id", "order_ts", "channel"]].copy()
+    kept = orders.loc[~drop, ["customer_id", "order_id", "order_ts", "channel"]].assign(order_ts=order_ts[~drop])
     kept["returned"] = returned[~drop].to_numpy()
-    sums = order_lines.groupby("order_id", sort=False)[["net_amount", "cost"]].sum()
+    sums = pd.DataFrame({"net_amount": net, "cost": cost}).groupby(order_lines["order_id"], sort=False).sum()
     money = sums.reindex(kept["order_id"]).fillna(0.0).to_numpy()
     earned = ~kept["returned"].to_numpy()
     kept["revenue"] = np.where(earned, money[:, 0], 0.0)

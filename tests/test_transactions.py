@@ -41,10 +41,11 @@ def test_returns_as_zero_value_purchases(capsys):
 @pytest.mark.parametrize("change, fragment", [
     (lambda o, l: (o.drop(columns="status"), l), "orders is missing column\\(s\\) 'status'"),
     (lambda o, l: (o.rename(columns={"order_ts": "order_time"}), l), "did you mean 'order_time'"),
-    (lambda o, l: (o.assign(order_ts=o["order_ts"].astype(str)), l), "'order_ts' is not a date/time column"),
+    (lambda o, l: (o.assign(order_ts=[20240105, 20240102, 20240201, 20240301, 20240302]), l), "'order_ts' holds numbers"),
+    (lambda o, l: (o.assign(order_ts=["2024-01-05", "soon", "2024-02-01", "2024-03-01", "2024-03-02"]), l), "'order_ts' has values that are not dates in row 1"),
     (lambda o, l: (o.assign(status=["completed", "refunded", "cancelled", "completed", "completed"]), l), "row 1, e.g. 'refunded'"),
-    (lambda o, l: (o, l.assign(net_amount=[100, -50, 80, 30, 20, 10])), "'net_amount' must be a number >= 0.*row 1"),
-    (lambda o, l: (o, l.assign(cost=["60", "x", 50, 10, 25, 5])), "'cost' must be a number >= 0"),
+    (lambda o, l: (o, l.assign(net_amount=[100, -50, 80, 30, 20, 10])), "'net_amount' must be >= 0; it is not in row 1"),
+    (lambda o, l: (o, l.assign(cost=["60", "x", 50, 10, 25, 5])), "'cost' has values that are missing or not numbers in row 1"),
     (lambda o, l: (pd.concat([o, o.iloc[[0]]]), l), "order_id is not unique"),
     (lambda o, l: (o.iloc[0:0], l), "orders is empty"),
 ])
@@ -66,3 +67,9 @@ def test_on_the_shipped_data_every_order_is_accounted_for():
     assert len(p) + sum(p.attrs["set_aside"].values()) == len(orders)
     completed = orders.loc[orders["status"] == "completed", "order_id"]
     assert p["revenue"].sum() == pytest.approx(lines.loc[lines["order_id"].isin(completed), "net_amount"].sum())
+
+
+def test_dates_written_as_text_are_parsed():
+    orders, lines = _small()
+    p = purchases(orders.assign(order_ts=orders["order_ts"].dt.strftime("%Y/%m/%d")), lines, verbose=False)
+    assert p["order_ts"].tolist() == list(pd.to_datetime(["2024-01-05", "2024-03-01"]))
