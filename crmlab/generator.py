@@ -136,24 +136,8 @@ def generate(out_dir, *, n_customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAU
     >>> sorted(paths)[:3]
     ['callcentre_contacts', 'campaign_assignment', 'campaigns']
     """
-    if isinstance(n_customers, bool) or not isinstance(n_customers, (int, np.integer)) or n_customers < 1:
-        raise CrmlabInputError(
-            f"n_customers must be a positive whole number, got {n_customers!r}; e.g. n_customers=10000.")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise CrmlabInputError(f"seed must be a non-negative whole number, got {seed!r}; e.g. seed=1.")
-    if student_id is not None and not str(student_id).strip():
-        raise CrmlabInputError("student_id is empty; pass the student's id, e.g. student_id='2025012345'.")
-    out = Path(out_dir)
-    try:
-        for folder in {t.folder for t in TABLES.values()}:
-            (out / folder).mkdir(parents=True, exist_ok=True)
-            probe = out / folder / ".crmlab-write-test"
-            probe.write_text("")
-            probe.unlink()
-    except OSError as exc:
-        raise CrmlabInputError(
-            f"cannot write to {out}: {exc.strerror or exc}. Choose a folder you can write to, "
-            "e.g. generate('my_data') or `crmlab data generate --out my_data`.") from None
+    out = prepare_run(out_dir, ("retail", "retail_truth"), size=("n_customers", n_customers), seed=seed,
+                      student_id=student_id, example="generate('my_data') or `crmlab data generate --out my_data`")
 
     params = _variant_parameters(seed, student_id)
     root = _root_seed(seed, student_id)
@@ -181,6 +165,32 @@ def generate(out_dir, *, n_customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAU
 
 
 # ---------------------------------------------------------------- parameters and seeds
+
+def prepare_run(out_dir, folders, *, size, seed, student_id, example) -> Path:
+    """Check a generator's arguments and make its output folders; shared by every generator.
+
+    ``size`` is ``(argument name, value)``; ``example`` shows a call that works.
+    Raises :class:`CrmlabInputError` naming the argument and the fix.
+    """
+    name, n = size
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise CrmlabInputError(f"{name} must be a positive whole number, got {n!r}; e.g. {name}=10000.")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise CrmlabInputError(f"seed must be a non-negative whole number, got {seed!r}; e.g. seed=1.")
+    if student_id is not None and not str(student_id).strip():
+        raise CrmlabInputError("student_id is empty; pass the student's id, e.g. student_id='2025012345'.")
+    out = Path(out_dir)
+    try:
+        for folder in folders:
+            (out / folder).mkdir(parents=True, exist_ok=True)
+            probe = out / folder / ".crmlab-write-test"
+            probe.write_text("")
+            probe.unlink()
+    except OSError as exc:
+        raise CrmlabInputError(
+            f"cannot write to {out}: {exc.strerror or exc}. Choose a folder you can write to, e.g. {example}.") from None
+    return out
+
 
 def _root_seed(seed: int, student_id: str | None) -> int:
     if student_id is None:
@@ -915,7 +925,7 @@ def _format(frame, table):
         elif col.kind == "bool":
             out[col.name] = v.astype("boolean").map({True: "True", False: "False"}).astype(object).fillna("")
         elif col.kind == "float":
-            out[col.name] = v.astype(float).map(repr)
+            out[col.name] = v.astype(float).map(lambda x: "" if x != x else repr(x))  # NaN -> empty cell
         else:
             out[col.name] = v
     return pd.DataFrame(out)

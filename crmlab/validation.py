@@ -179,6 +179,6 @@ def amount_column(values, *, column: str, table: str = "table", allow_zero: bool
         need = ">= 0" if allow_zero else "> 0"
         raise CrmlabInputError(
             f"{table}: column '{column}' must be {need}; it is not in {describe_rows(values.index[low])}, "
-            f"e.g. {numbers[low].iloc[0]!r}. Returns and refunds are not negative purchases: build the "
+            f"e.g. {float(numbers[low].iloc[0])!r}. Returns and refunds are not negative purchases: build the "
             "transaction log with crmlab.transactions.purchases(), which handles them by a stated rule.")
     return numbers.astype(float)
