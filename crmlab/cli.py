@@ -1,11 +1,14 @@
 """Command line of the kit: ``crmlab data ...``.
 
     crmlab data generate [--out FOLDER] [--customers N] [--seed S] [--student-id ID]
+    crmlab data generate-airline [--out FOLDER] [--members N] [--seed S] [--student-id ID]
     crmlab data tables
 
-``crmlab data generate --out datasets`` rewrites the data the kit ships
-(byte-identical to the committed files); ``--student-id`` writes a student's
-own variant with its answer key in ``FOLDER/retail_truth``.
+``crmlab data generate --out datasets`` rewrites the sample company the kit
+ships and ``crmlab data generate-airline --out datasets`` the airline case
+(both byte-identical to the committed files); ``--student-id`` writes a
+student's own variant with its answer key in ``FOLDER/retail_truth`` (or
+``FOLDER/airline_truth``).
 """
 from __future__ import annotations
 
@@ -24,6 +27,11 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--customers", type=int, default=None, help="number of customers (default: 10000)")
     gen.add_argument("--seed", type=int, default=None, help="random seed (default: the kit's)")
     gen.add_argument("--student-id", default=None, help="write this student's own variant")
+    air = data.add_parser("generate-airline", help="write the airline loyalty programme (航空公司会员) as CSV files")
+    air.add_argument("--out", default="crmlab_data", help="folder to write (default: crmlab_data)")
+    air.add_argument("--members", type=int, default=None, help="number of members (default: 10000)")
+    air.add_argument("--seed", type=int, default=None, help="random seed (default: the kit's)")
+    air.add_argument("--student-id", default=None, help="write this student's own variant")
     data.add_parser("tables", help="list the tables and what they hold")
     return parser
 
@@ -38,8 +46,13 @@ def main(argv=None) -> int:
                              n_customers=DEFAULT_CUSTOMERS if args.customers is None else args.customers,
                              seed=DEFAULT_SEED if args.seed is None else args.seed,
                              student_id=args.student_id)
-            for name, path in sorted(paths.items()):
-                print(f"{name:22s} {path}")
+        elif args.command == "generate-airline":
+            from crmlab.generator_airline import DEFAULT_MEMBERS, DEFAULT_SEED, generate_airline
+
+            paths = generate_airline(args.out,
+                                     n_members=DEFAULT_MEMBERS if args.members is None else args.members,
+                                     seed=DEFAULT_SEED if args.seed is None else args.seed,
+                                     student_id=args.student_id)
         elif args.command == "tables":
             import pandas as pd
 
@@ -47,6 +60,9 @@ def main(argv=None) -> int:
 
             with pd.option_context("display.max_colwidth", 70, "display.width", 160):
                 print(list_tables()[["zh", "n_columns", "truth", "description"]])
+        if args.command.startswith("generate"):
+            for name, path in sorted(paths.items()):
+                print(f"{name:22s} {path}")
     except CrmlabInputError as exc:
         print(f"crmlab: error: {exc}", file=sys.stderr)
         return 2

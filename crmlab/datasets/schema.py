@@ -51,6 +51,9 @@ SERVQUAL_DIMENSIONS = {  # SERVQUAL items 1-22 by dimension (Parasuraman et al. 
     "empathy": range(18, 23),
 }
 SOURCES = ("store_members", "web_accounts", "callcentre_contacts")
+# The airline case (航空公司客户价值分析): the five customer classes of the textbook.
+AIRLINE_CLASSES = ("important_retain", "important_develop", "important_winback", "general", "low_value")
+AIRLINE_DIRT = ("none", "missing_fare", "zero_fare", "impossible_age")
 
 _servqual_zh = {"tangibles": "有形性", "reliability": "可靠性", "responsiveness": "响应性",
                 "assurance": "保证性", "empathy": "移情性"}
@@ -213,6 +216,28 @@ TABLES = {t.name: t for t in [
         _c("record_id", "str", "", "记录编号", "member_id / account_id / contact_id in that table."),
         _c("customer_id", "str", "", "客户编号", "The true customer (-> customers)."),
     ), truth=True, folder="retail_truth"),
+    Table("airline_members", "航空公司会员", "The airline loyalty programme (常旅客计划): one row per member, measured over a two-year observation window (观测窗口) ending on observation_end.", (
+        _c("member_id", "str", "", "会员编号", "Key, A + 6 digits, numbered in order of joining."),
+        _c("join_date", "date", "", "入会日期", "Date the member joined the programme (FFP_DATE of the classic case)."),
+        _c("first_flight_date", "date", "", "首次飞行日期", "Date of the member's first flight with the airline."),
+        _c("gender", "category", "", "性别", "F or M; empty when not given.", ("F", "M")),
+        _c("age", "int", "years", "年龄", "Age as entered at sign-up; a few impossible values (over 100) are typing errors."),
+        _c("city", "str", "", "工作城市", "City where the member works; empty when not given."),
+        _c("tier", "category", "", "会员卡级别", "Card tier at the end of the window, from the points: standard 普卡, silver 银卡 (>= 15 000 points), gold 金卡 (>= 40 000).", ("standard", "silver", "gold")),
+        _c("observation_end", "date", "", "观测窗口结束日期", "Last day of the observation window (LOAD_TIME); the same for every member."),
+        _c("last_flight_date", "date", "", "末次飞行日期", "Date of the member's last flight in the window."),
+        _c("flight_count", "int", "flights", "飞行次数", "Flights in the observation window (FLIGHT_COUNT); at least 2."),
+        _c("flown_km", "int", "km", "总飞行公里数", "Kilometres flown in the window (SEG_KM_SUM)."),
+        _c("avg_discount", "float", "ratio", "平均折扣率", "Average discount coefficient of the tickets flown, weighted by distance (avg_discount): price paid / full economy fare; 1 = full fare, above 1 = business or first class, 0.5 = half price."),
+        _c("points", "int", "points", "总积分", "Points earned in the window (Points_Sum): about 1 per km, more for full fares and business class, plus partner points."),
+        _c("fare_yr1", "float", "CNY", "第一年票价收入", "Fares paid in the first year of the window (SUM_YR_1); 0 if the member did not fly that year; empty where the fare was not recorded."),
+        _c("fare_yr2", "float", "CNY", "第二年票价收入", "Fares paid in the second year of the window (SUM_YR_2), as fare_yr1."),
+    ), folder="airline"),
+    Table("airline_member_truth", "航空会员真实类别（答案）", "Planted truth per airline member: the customer class the generator drew and the dirt it planted. For tests, instructors and answer keys, not for analysis.", (
+        _c("member_id", "str", "", "会员编号", "-> airline_members."),
+        _c("planted_class", "category", "", "真实客户类别", "important_retain 重要保持客户, important_develop 重要发展客户, important_winback 重要挽留客户, general 一般客户, low_value 低价值客户.", AIRLINE_CLASSES),
+        _c("dirt", "category", "", "脏数据类型", "none, or the error planted in the member's row: missing_fare (a fare not recorded), zero_fare (flights but both fares 0), impossible_age (over 100).", AIRLINE_DIRT),
+    ), truth=True, folder="airline_truth"),
 ]}
 
 
