@@ -21,9 +21,9 @@ def _pyproject():
 
 def _environment():
     text = (ROOT / "environment.yml").read_text().split("\ndependencies:\n", 1)[1]
-    conda = re.findall(r"^  - ([^\s#][^#\n]*?)\s*$", text, flags=re.M)
-    deps = dict(_requirement(d) for d in conda if not d.startswith("pip"))
-    return deps
+    # conda packages, and the pip section's packages (all but the kit itself)
+    listed = re.findall(r"^(?:  |      )- ([^\s#-][^#\n]*?)\s*(?:#.*)?$", text, flags=re.M)
+    return dict(_requirement(d) for d in listed if d not in ("pip", "pip:"))
 
 
 def test_environment_yml_and_pyproject_declare_the_same_dependencies():
@@ -58,3 +58,14 @@ def test_public_names_resolve_lazily():
     import crmlab
 
     assert callable(crmlab.load_data) and callable(crmlab.generate) and callable(crmlab.use_theme)
+
+
+def test_constraints_pin_every_declared_dependency_within_its_range():
+    from packaging.specifiers import SpecifierSet
+
+    pins = dict(line.lower().split("==") for line in (ROOT / "constraints.txt").read_text().splitlines()
+                if line and not line.startswith("#"))
+    declared, _ = _pyproject()
+    for name, spec in declared.items():
+        assert name in pins, f"{name} is not pinned in constraints.txt"
+        assert pins[name] in SpecifierSet(spec), f"{name}=={pins[name]} is outside {spec}"
