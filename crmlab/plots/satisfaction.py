@@ -1,0 +1,108 @@
+"""Figures for chapter 7's satisfaction measures (满意度图表): SERVQUAL gaps, importance–performance, NPS.
+
+Each function draws one DataFrame made by :mod:`crmlab.satisfaction` on a
+matplotlib Axes (a new one by default) and returns the Axes; labels are in
+Chinese and English (call ``crmlab.use_theme()`` first).
+"""
+from __future__ import annotations
+
+from crmlab.satisfaction import NPS_GROUPS, QUADRANT_LABELS
+
+__all__ = ["servqual_chart", "ipa_chart", "nps_chart"]
+
+
+def _axes(ax, figsize):
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(figsize=figsize)[1] if ax is None else ax
+
+
+def servqual_chart(gaps, *, weighted: bool = False, ax=None):
+    """Horizontal bars of the SERVQUAL gap per dimension, with confidence intervals (服务质量差距图).
+
+    Parameters
+    ----------
+    gaps : DataFrame
+        From :func:`crmlab.satisfaction.servqual_gaps` (by dimension).
+    weighted : bool, default False
+        Draw the importance-weighted gaps instead of the plain gaps.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = _axes(ax, (7, 3.8))
+    data = gaps.drop(index="overall", errors="ignore").iloc[::-1]
+    col, low, high = ("weighted_gap", "weighted_low", "weighted_high") if weighted else ("gap", "gap_low", "gap_high")
+    colours = ["tab:red" if v < 0 else "tab:green" for v in data[col]]
+    ax.barh(data["label"], data[col], color=colours,
+            xerr=[data[col] - data[low], data[high] - data[col]], ecolor="0.3", capsize=3)
+    ax.axvline(0, color="0.3", linewidth=0.8)
+    what = "加权差距 Weighted gap (weight × gap)" if weighted else "差距 Gap = 感知 perception − 期望 expectation"
+    ax.set(title="SERVQUAL 服务质量差距 Service-quality gaps (95% CI)", xlabel=what, ylabel="")
+    return ax
+
+
+def ipa_chart(ipa, *, ax=None):
+    """Importance–performance grid (重要性—绩效矩阵) with the quadrant names.
+
+    Parameters
+    ----------
+    ipa : DataFrame
+        From :func:`crmlab.satisfaction.importance_performance`.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = _axes(ax, (7, 5))
+    ax.scatter(ipa["importance"], ipa["performance"], s=60, color="tab:blue", zorder=3)
+    for label, x, y in zip(ipa["label"], ipa["importance"], ipa["performance"]):
+        ax.annotate(label, (x, y), xytext=(6, 4), textcoords="offset points", fontsize=9)
+    cut_i, cut_p = ipa["importance_cut"].iloc[0], ipa["performance_cut"].iloc[0]
+    ax.axvline(cut_i, color="0.5", linestyle="--", linewidth=0.8)
+    ax.axhline(cut_p, color="0.5", linestyle="--", linewidth=0.8)
+    xs, ys = ipa["importance"], ipa["performance"]
+    pad_x, pad_y = (xs.max() - xs.min()) * 0.25 + 1e-9, (ys.max() - ys.min()) * 0.25 + 1e-9
+    ax.set_xlim(min(xs.min(), cut_i) - pad_x, max(xs.max(), cut_i) + pad_x)
+    ax.set_ylim(min(ys.min(), cut_p) - pad_y, max(ys.max(), cut_p) + pad_y)
+    corners = {"concentrate_here": (0.98, 0.02, "right", "bottom"), "keep_up_the_good_work": (0.98, 0.98, "right", "top"),
+               "low_priority": (0.02, 0.02, "left", "bottom"), "possible_overkill": (0.02, 0.98, "left", "top")}
+    for key, (x, y, ha, va) in corners.items():
+        ax.text(x, y, QUADRANT_LABELS[key], transform=ax.transAxes, ha=ha, va=va, fontsize=9, color="0.4")
+    ax.set(title="重要性—绩效分析 Importance–performance analysis",
+           xlabel="重要性 Importance", ylabel="绩效（平均感知） Performance (mean perception)")
+    return ax
+
+
+def nps_chart(nps, *, ax=None):
+    """Stacked shares of detractors, passives and promoters per group, with the NPS and its interval (净推荐值图).
+
+    Parameters
+    ----------
+    nps : DataFrame
+        From :func:`crmlab.satisfaction.net_promoter_score`.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = _axes(ax, (8, 0.7 * len(nps) + 1.6))
+    rows = nps.iloc[::-1]  # the first group on top
+    labels = [str(g) for g in rows.index]
+    names = {"detractor": "贬损者 detractors", "passive": "被动者 passives", "promoter": "推荐者 promoters"}
+    colours = {"detractor": "tab:red", "passive": "0.75", "promoter": "tab:green"}
+    left = 0
+    for g in NPS_GROUPS:
+        share = rows[f"{g}s"] / rows["n"] * 100
+        ax.barh(labels, share, left=left, color=colours[g], label=names[g])
+        left = left + share
+    for y, (nps_value, low, high) in enumerate(zip(rows["nps"], rows["ci_low"], rows["ci_high"])):
+        ax.text(102, y, f"NPS {nps_value:+.0f} [{low:+.0f}, {high:+.0f}]", va="center", fontsize=9)
+    ax.set_xticks(range(0, 101, 20))
+    ax.set(xlim=(0, 135), xlabel="占比 Share of respondents (%)", title="净推荐值 Net Promoter Score (95% CI)")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.4, -0.2), ncol=3, frameon=False)
+    return ax
