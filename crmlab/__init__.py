@@ -4,12 +4,19 @@ Relationship Management (客户关系管理) courses.
 Each module is one idea of the course, so that a student can guess where it
 lives:
 
-- ``crmlab.datasets``  load the sample company, the airline case and CDNOW
-  (``load_data``, ``list_tables``), typed and checked against the data dictionary;
-- ``crmlab.generator`` the seeded generator of the sample company and its
-  planted truth (``generate``);
-- ``crmlab.theme``     one call, ``use_theme()``, for readable figures with
-  Chinese labels that render on any machine.
+- data: ``crmlab.datasets`` (``load_data``, ``list_tables``, ``load_truth``),
+  ``crmlab.generator`` and ``crmlab.generator_airline`` (the sample companies
+  and their planted truth), ``crmlab.transactions`` (purchases from orders, one
+  stated rule for returns and cancellations);
+- ch3 识别客户: ``identify`` (single customer view), ``quality``,
+  ``lifecycle``, ``privacy``;
+- ch4 区分客户: ``pareto`` (80/20, Gini, ABC), ``rfm``, ``airline`` (LRFMC),
+  ``clv`` (CLV formulas, BG/NBD, Pareto/NBD, Gamma-Gamma), ``value``;
+- ch5 客户互动: ``touchpoints``, ``interaction_plan``, ``campaigns``,
+  ``complaints``; ch6 客户个性化: ``needs``, ``recommend``, ``customisation``;
+- ch7 客户关系测评与维护: ``satisfaction``, ``loyalty``, ``retention``;
+- figures: ``crmlab.theme`` (``use_theme()``: readable figures with Chinese
+  labels on any machine) and ``crmlab.plots`` (charts and classroom widgets).
 
 ``import crmlab`` is light: the heavy libraries load only when a function
 that needs them is first used.
