@@ -12,21 +12,15 @@ estimates are printed beside the truth as a check.
 """
 import argparse
 import platform
-import resource
-import sys
 import time
 
 import numpy as np
 import pandas as pd
 
+from _measure import peak_rss_mb  # benchmarks/_measure.py, beside this script
 from crmlab import clv
 
 TRUTH = {"r": 0.25, "alpha": 4.0, "a": 0.8, "b": 2.5, "p": 6.0, "q": 3.7, "gamma": 15.0}
-
-
-def peak_rss_mb() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)  # bytes on macOS, KiB on Linux
 
 
 def simulate(n: int, seed: int) -> pd.DataFrame:

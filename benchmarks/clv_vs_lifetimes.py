@@ -14,20 +14,14 @@ unmaintained; if it does not import, the script says so and times crmlab alone.
 """
 import argparse
 import platform
-import resource
-import sys
 import time
 import warnings
 
 import numpy as np
 
+from _measure import peak_rss_mb  # benchmarks/_measure.py, beside this script
 from crmlab import clv
 from crmlab.datasets.cdnow import load_cdnow
-
-
-def peak_rss_mb() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)  # bytes on macOS, KiB on Linux
 
 
 def best_times(fits, repeats):

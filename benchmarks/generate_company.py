@@ -9,17 +9,11 @@ customers. Results on the kit's reference machine are in the README.
 """
 import argparse
 import platform
-import resource
-import sys
 import time
 from pathlib import Path
 
+from _measure import peak_rss_mb  # benchmarks/_measure.py, beside this script
 from crmlab.generator import generate
-
-
-def peak_rss_mb() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)  # bytes on macOS, KiB on Linux
 
 
 def main() -> None:

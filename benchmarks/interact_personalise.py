@@ -13,11 +13,10 @@ time of each step and the peak memory (resident set size) of the process.
 """
 import argparse
 import platform
-import resource
-import sys
 import tempfile
 import time
 
+from _measure import peak_rss_mb  # benchmarks/_measure.py, beside this script
 from crmlab.campaigns import campaign_uplift
 from crmlab.complaints import complaint_retention, complaint_share
 from crmlab.datasets import load_data
@@ -26,11 +25,6 @@ from crmlab.needs import needs_profile, purchase_lines
 from crmlab.recommend import association_rules, evaluate_recommenders
 from crmlab.touchpoints import channel_summary, contact_fatigue
 from crmlab.transactions import purchases
-
-
-def peak_rss_mb() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)  # bytes on macOS, KiB on Linux
 
 
 def timed(label, func, *args, **kwargs):

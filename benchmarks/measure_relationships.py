@@ -14,24 +14,18 @@ the time of each step and the peak memory (resident set size).
 """
 import argparse
 import platform
-import resource
-import sys
 import time
 
 import numpy as np
 import pandas as pd
 
+from _measure import peak_rss_mb  # benchmarks/_measure.py, beside this script
 from crmlab.datasets.schema import LOYALTY_TYPES, SERVQUAL_DIMENSIONS
 from crmlab.loyalty import loyalty_indicators, loyalty_matrix, loyalty_type_mix
 from crmlab.retention import (churn_by_group, churn_drivers, cohort_retention, customer_lifetimes, kaplan_meier,
                               winback_priority)
 from crmlab.satisfaction import (importance_performance, net_promoter_score, satisfaction_index, servqual_gaps,
                                  servqual_reliability)
-
-
-def peak_rss_mb() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)  # bytes on macOS, KiB on Linux
 
 
 def synthesise(n_customers: int, n_respondents: int, seed: int):

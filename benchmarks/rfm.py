@@ -12,20 +12,14 @@ memory (resident set size) before and after the analysis.
 """
 import argparse
 import platform
-import resource
-import sys
 import time
 
 import numpy as np
 import pandas as pd
 
+from _measure import peak_rss_mb  # benchmarks/_measure.py, beside this script
 from crmlab.rfm import rfm_classes, rfm_scores, rfm_segments, rfm_table
 from crmlab.transactions import purchases
-
-
-def peak_rss_mb() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)  # bytes on macOS, KiB on Linux
 
 
 def synthesise(n_lines: int, seed: int):

@@ -71,17 +71,6 @@ def id_columns(frame: pd.DataFrame, rows) -> pd.DataFrame:
     return frame.loc[rows, [c for c in ID_COLUMNS if c in frame.columns]].copy()
 
 
-def timestamp(value, name: str) -> pd.Timestamp:
-    """``value`` as a Timestamp, or an error naming the argument."""
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        ts = pd.NaT
-    if pd.isna(ts):
-        raise CrmlabInputError(f"{name}={value!r} is not a date; write it as 'YYYY-MM-DD', e.g. '2026-01-01'.")
-    return ts
-
-
 def purchase_times(purchases: pd.DataFrame, as_of: pd.Timestamp):
     """Purchases before ``as_of`` (later ones set aside), checked; returns the kept rows."""
     frame_check(purchases, "purchases")

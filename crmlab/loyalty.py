@@ -34,9 +34,9 @@ import pandas as pd
 
 from crmlab._intervals import wilson_interval, z_value
 from crmlab.datasets.schema import LOYALTY_TYPES, SAT_LEVELS
-from crmlab._checks import answers, boolean, frame_check, id_columns, purchase_times, timestamp
+from crmlab._checks import answers, boolean, frame_check, id_columns, purchase_times
 from crmlab.retention import churn_by_group
-from crmlab.validation import CrmlabInputError, describe_rows, report_set_aside, require_columns
+from crmlab.validation import CrmlabInputError, as_date, describe_rows, report_set_aside, require_columns
 
 __all__ = ["LOYALTY_TYPE_LABELS", "MATRIX_LABELS", "loyalty_indicators", "repeat_purchase_rate", "loyalty_matrix",
            "loyalty_type_mix", "satisfaction_trap"]
@@ -105,7 +105,7 @@ def loyalty_indicators(purchases: pd.DataFrame, *, as_of, window_days: int = 365
     A                      2          True          50.0             0.25
     B                      1         False          80.0             1.00
     """
-    as_of = timestamp(as_of, "as_of")
+    as_of = as_date(as_of, name="as_of")
     if not isinstance(window_days, (int, np.integer)) or window_days < 1:
         raise CrmlabInputError(f"window_days={window_days!r} must be a whole number of days >= 1, e.g. 365.")
     if not isinstance(deal_threshold, (int, float)) or not 0 < deal_threshold < 1:

@@ -42,9 +42,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlab._checks import aligned, boolean, frame_check, purchase_times, shown, timestamp
+from crmlab._checks import aligned, boolean, frame_check, purchase_times, shown
 from crmlab._intervals import wilson_interval, z_value
-from crmlab.validation import CrmlabInputError, describe_rows, report_set_aside, require_columns
+from crmlab.validation import CrmlabInputError, as_date, describe_rows, report_set_aside, require_columns
 
 __all__ = ["customer_lifetimes", "kaplan_meier", "median_survival", "cohort_retention", "average_retention",
            "churn_by_group", "churn_drivers", "winback_priority"]
@@ -100,7 +100,7 @@ def customer_lifetimes(purchases: pd.DataFrame, *, as_of, inactive_days: int = 1
     A               True           59.0
     B              False            0.0
     """
-    as_of = timestamp(as_of, "as_of")
+    as_of = as_date(as_of, name="as_of")
     if not isinstance(inactive_days, (int, np.integer)) or inactive_days < 1:
         raise CrmlabInputError(f"inactive_days={inactive_days!r} must be a whole number of days >= 1, e.g. 180.")
     kept, counts = purchase_times(purchases, as_of)
@@ -317,7 +317,7 @@ def cohort_retention(purchases: pd.DataFrame, *, as_of, period: str = "M", max_p
     2025-01          2  1.0  0.0  0.5
     2025-02          1  1.0  0.0  NaN
     """
-    as_of = timestamp(as_of, "as_of")
+    as_of = as_date(as_of, name="as_of")
     if period not in ("M", "Q"):
         raise CrmlabInputError(f"period={period!r}: use 'M' (months) or 'Q' (quarters).")
     if max_periods is not None and (not isinstance(max_periods, (int, np.integer)) or max_periods < 1):

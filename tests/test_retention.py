@@ -213,7 +213,7 @@ def test_winback_priority_by_hand(capsys):
     (lambda p: customer_lifetimes(p.iloc[0:0], as_of=END), "purchases is empty"),
     (lambda p: customer_lifetimes(p.drop(columns="order_ts"), as_of=END), r"missing column\(s\) 'order_ts'"),
     (lambda p: customer_lifetimes(p.assign(order_ts=p["order_ts"].astype(str)), as_of=END), "'order_ts' is not a date/time"),
-    (lambda p: customer_lifetimes(p, as_of="end of year"), "as_of='end of year' is not a date"),
+    (lambda p: customer_lifetimes(p, as_of="end of year"), "as_of must be a date such as"),
     (lambda p: customer_lifetimes(p, as_of=END, inactive_days=0), "inactive_days=0"),
     (lambda p: customer_lifetimes(p, as_of=END, start=["2025-01-01"]), "start must be a Series"),
     (lambda p: cohort_retention(p, as_of=END, period="W"), "period='W'"),
