@@ -1,0 +1,139 @@
+"""Figures of chapter 3, identify customers (识别客户): match scores, the precision/recall trade-off,
+data quality and the transitions between relationship classes."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crmlab.lifecycle import LIFECYCLE_STAGES, RELATIONSHIP_CLASSES
+
+__all__ = ["score_histogram", "threshold_chart", "quality_heatmap", "transition_heatmap"]
+
+_ZH = {**RELATIONSHIP_CLASSES, **LIFECYCLE_STAGES}
+
+
+def _axes(ax, size):
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(figsize=size)[1] if ax is None else ax
+
+
+def score_histogram(scores, same_person, *, threshold: float = 0.0, ax=None):
+    """Histogram of the match scores of the candidate pairs, for pairs of one person and of two people.
+
+    Parameters
+    ----------
+    scores : array-like of float
+        ``view.pairs["score"]``.
+    same_person : array-like of bool
+        Whether each pair is truly one person (from the identity map).
+    threshold : float, default 0.0
+        Drawn as a vertical line: pairs to its right are merged.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = _axes(ax, (9, 4))
+    scores = np.asarray(scores, dtype=float)
+    same = np.asarray(same_person, dtype=bool)
+    bins = np.arange(np.floor(scores.min()), np.ceil(scores.max()) + 2, 2.0)
+    ax.hist(scores[same], bins=bins, alpha=0.7, color="tab:blue", label="同一客户 same person")
+    ax.hist(scores[~same], bins=bins, alpha=0.7, color="tab:red", label="不同客户 different people")
+    ax.axvline(threshold, color="0.2", linestyle="--", linewidth=1)
+    ax.annotate(f"分数线 threshold = {threshold:g}", xy=(threshold, 0.9), xycoords=("data", "axes fraction"),
+                xytext=(6, 0), textcoords="offset points")
+    ax.set_yscale("log")
+    ax.set(xlabel="匹配得分 Match score (points)", ylabel="记录对数 Pairs (log scale)",
+           title="候选记录对的得分 Scores of the candidate pairs")
+    ax.legend(loc="upper right")
+    return ax
+
+
+def threshold_chart(curve: pd.DataFrame, *, threshold: float | None = None, ax=None):
+    """Precision, recall and F1 of the merge at each threshold, with the chosen threshold marked.
+
+    Parameters
+    ----------
+    curve : DataFrame
+        From :func:`crmlab.identify.threshold_curve`.
+    threshold : float, optional
+        Mark this threshold and print its figures in the title.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = _axes(ax, (9, 4))
+    for col, label, colour in [("precision", "精确率 precision", "tab:blue"), ("recall", "召回率 recall", "tab:orange"),
+                               ("f1", "F1", "tab:green")]:
+        ax.plot(curve["threshold"], curve[col], label=label, color=colour)
+    title = "合并分数线的权衡 The threshold trade-off"
+    if threshold is not None:
+        row = curve.iloc[int(np.argmin(np.abs(curve["threshold"].to_numpy() - threshold)))]
+        ax.axvline(row["threshold"], color="0.3", linestyle="--", linewidth=1)
+        title += (f"\n分数线 {row['threshold']:g}: precision {row['precision']:.3f}, recall {row['recall']:.3f}, "
+                  f"F1 {row['f1']:.3f}, {int(row['customers_found']):,} customers (true {int(row['customers_true']):,})")
+    low = float(curve[["precision", "recall", "f1"]].to_numpy().min())
+    ax.set(xlabel="合并分数线 Match threshold (points)", ylabel="比例 Share", title=title,
+           ylim=(max(0.0, low - 0.05), 1.01))
+    ax.legend(loc="lower left")
+    return ax
+
+
+def quality_heatmap(report: pd.DataFrame, *, measures=("filled", "valid", "standard"), ax=None):
+    """The data-quality report as a heatmap: sources and fields down, measures across.
+
+    Parameters
+    ----------
+    report : DataFrame
+        From :func:`crmlab.quality.quality_report`.
+    measures : sequence of str
+        Columns of the report to show (shares 0-1).
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    import seaborn as sns
+
+    names = {"filled": "完整性\ncomplete", "valid": "有效性\nvalid", "standard": "规范格式\nstandard form",
+             "duplicated": "重复\nduplicated", "stale": "过时\nstale"}
+    table = report[list(measures)].rename(columns=names)
+    table.index = [f"{source} · {field}" for source, field in table.index]
+    ax = _axes(ax, (2 + 1.4 * len(measures), 0.32 * len(table) + 1))
+    sns.heatmap(table, annot=True, fmt=".0%", cmap="RdYlGn", vmin=0, vmax=1, cbar=False, ax=ax)
+    ax.set(title="数据质量 Data quality by source and field", xlabel="", ylabel="")
+    return ax
+
+
+def transition_heatmap(matrix: pd.DataFrame, *, ax=None, title=None):
+    """The transition matrix as a heatmap: colour = share of the row, text = number of customers.
+
+    Parameters
+    ----------
+    matrix : DataFrame
+        From :func:`crmlab.lifecycle.relationship_transitions` or
+        :func:`crmlab.lifecycle.transition_matrix`.
+    ax : matplotlib Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    import seaborn as sns
+
+    label = [f"{_ZH.get(c, '')} {c}".strip() for c in matrix.index]
+    share = matrix.div(matrix.sum(axis=1).replace(0, np.nan), axis=0)
+    ax = _axes(ax, (9, 6))
+    sns.heatmap(share.set_axis(label, axis=0).set_axis(label, axis=1), annot=matrix.to_numpy(), fmt="d",
+                cmap="Blues", vmin=0, vmax=1, cbar_kws={"label": "行占比 Share of the row"}, ax=ax)
+    ax.set(xlabel="之后 After" + (f" ({matrix.columns.name})" if matrix.columns.name not in (None, "after") else ""),
+           ylabel="之前 Before" + (f" ({matrix.index.name})" if matrix.index.name not in (None, "before") else ""),
+           title=title or "客户关系转换 Transitions between relationship classes")
+    ax.tick_params(axis="x", rotation=30)
+    return ax
