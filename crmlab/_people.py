@@ -80,11 +80,15 @@ def render_name(sur, g1, g2, *, traditional=None, typo=None):
     return join_text(s, first, np.where(g2 >= 0, last, ""))
 
 
-def pinyin_handle(sur, g1, g2, rng):
-    """Login-style handle from the pinyin of the name, e.g. ``zhangwei88``."""
+def pinyin_handle(sur, g1, g2, index, rng):
+    """Login-style handle from the pinyin of the name, e.g. ``zhangwei12045``.
+
+    The digits are the customer index followed by three random ones, so no two
+    customers share a handle (or the e-mail made from it), however common the name.
+    """
     py = _lookup(GIVEN, 1)
     given = join_text(py[g1], np.where(g2 >= 0, py[np.maximum(g2, 0)], ""))
-    digits = rng.integers(1, 1000, size=len(sur)).astype(str)
+    digits = (np.asarray(index, dtype=np.int64) * 1000 + rng.integers(1, 1000, size=len(sur))).astype(str)
     return join_text(_lookup(SURNAMES, 1)[sur], given, digits)
 
 

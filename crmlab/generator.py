@@ -413,7 +413,7 @@ class _Company:
         sur, g1, g2 = _people.draw_names(rng, n)
         male = rng.random(n) < 0.48
         birth_year = np.clip(np.round(rng.normal(1988, 10, n)), 1950, 2006).astype(int)
-        handle = _people.pinyin_handle(sur, g1, g2, rng)
+        handle = _people.pinyin_handle(sur, g1, g2, idx, rng)
         prospect = rng.random(n) < P["prospect_share"]
         delay = np.where(rng.random(n) < 0.7, rng.uniform(5, 60, n) / 1440, rng.exponential(10, n))
         first = signup + delay
