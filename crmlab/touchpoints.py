@@ -321,16 +321,7 @@ def response_by_message(interactions: pd.DataFrame, *, by="channel", wave: str =
     2                  2            0.5                0.5
     """
     by = _as_list(by)
-    numbered = message_numbers(interactions, wave=wave, channels=channels, verbose=False)
-    set_aside = dict(numbered.attrs.get("set_aside", {}))
-    if by:
-        require_columns(interactions.columns, by, table="interactions")
-        for column in by:
-            numbered[column] = interactions.loc[numbered.index, column]
-        missing = numbered[by].isna().any(axis=1)
-        if missing.any():
-            set_aside[f"contacts without a value in {by}"] = int(missing.sum())
-            numbered = numbered[~missing]
+    numbered, set_aside = _numbered_by(interactions, by, wave=wave, channels=channels)
     keys = [*by, "message_no"]
     groups = numbered.groupby(keys, observed=True, sort=True)["responded"]
     out = pd.DataFrame({"messages": groups.size(), "responses": groups.sum().astype(int)})
@@ -479,16 +470,7 @@ def frequency_response(interactions: pd.DataFrame, *, by=None, wave: str = "camp
     2                              1             1.0               0.10
     """
     by = _as_list(by)
-    numbered = message_numbers(interactions, wave=wave, channels=channels, verbose=False)
-    set_aside = dict(numbered.attrs.get("set_aside", {}))
-    if by:
-        require_columns(interactions.columns, by, table="interactions")
-        for column in by:
-            numbered[column] = interactions.loc[numbered.index, column]
-        missing = numbered[by].isna().any(axis=1)
-        if missing.any():
-            set_aside[f"contacts without a value in {by}"] = int(missing.sum())
-            numbered = numbered[~missing]
+    numbered, set_aside = _numbered_by(interactions, by, wave=wave, channels=channels)
     per_customer = numbered.groupby([wave, "customer_id", "messages_in_wave", *by], observed=True, sort=False).agg(
         responses=("responded", "sum"), cost=("cost", "sum")).reset_index()
     per_customer["responder"] = per_customer["responses"] > 0
@@ -504,3 +486,19 @@ def frequency_response(interactions: pd.DataFrame, *, by=None, wave: str = "camp
     previous = out["responder_rate"].groupby(level=by).shift(1) if by else out["responder_rate"].shift(1)
     out["extra_responders"] = out["responder_rate"] - previous
     return report_set_aside(out, set_aside, what="frequency_response", verbose=verbose)
+
+
+def _numbered_by(interactions, by, *, wave, channels):
+    """Numbered promotion messages with the ``by`` columns joined in; rows without a ``by``
+    value are set aside. Returns the frame and the set-aside counts so far."""
+    numbered = message_numbers(interactions, wave=wave, channels=channels, verbose=False)
+    set_aside = dict(numbered.attrs.get("set_aside", {}))
+    if by:
+        require_columns(interactions.columns, by, table="interactions")
+        for column in by:
+            numbered[column] = interactions.loc[numbered.index, column]
+        missing = numbered[by].isna().any(axis=1)
+        if missing.any():
+            set_aside[f"contacts without a value in {by}"] = int(missing.sum())
+            numbered = numbered[~missing]
+    return numbered, set_aside
