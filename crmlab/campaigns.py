@@ -28,8 +28,15 @@ import pandas as pd
 
 from crmlab._checks import boolean
 from crmlab._intervals import difference_of_shares, z_value
-from crmlab.validation import (CrmlabInputError, amount_column, describe_rows, report_set_aside, require_columns,
-                               require_nonempty)
+from crmlab.validation import (
+    CrmlabInputError,
+    amount_column,
+    describe_rows,
+    report_set_aside,
+    require_columns,
+    require_labels,
+    require_nonempty,
+)
 
 #: The two groups of a randomised campaign: treatment (实验组) and control (对照组).
 GROUPS = ("treatment", "control")
@@ -56,13 +63,10 @@ def _experiment(assignment: pd.DataFrame, *, campaign_id, by, what: str):
             raise CrmlabInputError(f"campaign_id={campaign_id!r} is not in campaign_assignment; campaigns present: {present}.")
         else:
             rows = assignment[ids.eq(campaign_id).fillna(False).to_numpy(dtype=bool)]
+    require_labels(rows["group"], GROUPS, column="group", table="campaign_assignment",
+                   fix="Rename the labels to treatment (实验组) and control (对照组), e.g. "
+                       "df['group'] = df['group'].replace({'实验组': 'treatment', '对照组': 'control'}).")
     group = rows["group"].astype("string")
-    bad = group.isna() | ~group.isin(GROUPS)
-    if bad.any():
-        raise CrmlabInputError(
-            f"campaign_assignment: column 'group' must be 'treatment' (实验组) or 'control' (对照组); it is not in "
-            f"{describe_rows(rows.index[bad])}, e.g. {group[bad].iloc[0]!r}. Rename the labels, e.g. "
-            "df['group'] = df['group'].replace({'实验组': 'treatment', '对照组': 'control'}).")
     missing = {name: int((group == name).sum()) == 0 for name in GROUPS}
     if missing["control"]:
         raise CrmlabInputError(

@@ -36,8 +36,16 @@ import pandas as pd
 from crmlab._checks import boolean
 from crmlab._intervals import wilson_interval, z_value
 from crmlab.datasets.schema import TABLES
-from crmlab.validation import (CrmlabInputError, amount_column, datetime_column, describe_rows,
-                               report_set_aside, require_columns, require_nonempty)
+from crmlab.validation import (
+    CrmlabInputError,
+    amount_column,
+    datetime_column,
+    describe_rows,
+    report_set_aside,
+    require_columns,
+    require_labels,
+    require_nonempty,
+)
 
 #: The contact channels of the data dictionary (接触渠道).
 CONTACT_CHANNELS = next(c.levels for c in TABLES["interactions"].columns if c.name == "channel")
@@ -65,14 +73,9 @@ def _contacts(interactions: pd.DataFrame, *, need, by=(), channels=None, what: s
         out[column] = interactions[column]
     if "channel" in out:
         known = tuple(CONTACT_CHANNELS if channels is None else channels)
-        channel = out["channel"].astype("string")
-        bad = channel.isna() | ~channel.isin(known)
-        if bad.any():
-            raise CrmlabInputError(
-                f"interactions: column 'channel' has unknown or missing labels in {describe_rows(out.index[bad])}, "
-                f"e.g. {channel[bad].iloc[0]!r}. Known channels: {list(known)}. Rename the labels to these, or "
-                "pass channels=[...] with every channel your log uses.")
-        out["channel"] = channel
+        require_labels(out["channel"], known, column="channel", table="interactions",
+                       fix="Rename the labels to these, or pass channels=[...] with every channel your log uses.")
+        out["channel"] = out["channel"].astype("string")
     if "initiated_by" in out:
         who = out["initiated_by"].astype("string")
         bad = who.isna() | ~who.isin(INITIATORS)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.validation import (CrmlabInputError, amount_column, datetime_column, describe_rows,
-                               report_set_aside, require_columns, require_nonempty)
+                               report_set_aside, require_columns, require_labels, require_nonempty)
 
 RETURN_RULES = ("exclude", "zero")
 
@@ -61,11 +61,8 @@ def purchases(orders: pd.DataFrame, order_lines: pd.DataFrame, *, returns: str =
     require_columns(order_lines.columns, ["order_id", "net_amount", "cost"], table="order_lines")
     require_nonempty(orders, table="orders")
     order_ts = datetime_column(orders["order_ts"], column="order_ts", table="orders")
+    require_labels(orders["status"], ("completed", "returned", "cancelled"), column="status", table="orders")
     status = orders["status"].astype("string")
-    unknown = status.notna() & ~status.isin(["completed", "returned", "cancelled"])
-    if unknown.any():
-        raise CrmlabInputError(f"orders: column 'status' has values other than completed/returned/cancelled in "
-                               f"{describe_rows(orders.index[unknown])}, e.g. {status[unknown].iloc[0]!r}.")
     net = amount_column(order_lines["net_amount"], column="net_amount", table="order_lines")
     cost = amount_column(order_lines["cost"], column="cost", table="order_lines")
     if orders["order_id"].duplicated().any():

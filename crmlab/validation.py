@@ -182,3 +182,16 @@ def amount_column(values, *, column: str, table: str = "table", allow_zero: bool
             f"e.g. {float(numbers[low].iloc[0])!r}. Returns and refunds are not negative purchases: build the "
             "transaction log with crmlab.transactions.purchases(), which handles them by a stated rule.")
     return numbers.astype(float)
+
+
+def require_labels(values, allowed, *, column: str, table: str = "table", fix: str = "") -> None:
+    """Raise :class:`CrmlabInputError` if ``values`` holds missing labels or labels outside ``allowed``,
+    naming the rows, an example and ``fix`` (how to rename them)."""
+    import pandas as pd
+
+    text = pd.Series(values, copy=False).astype("string")
+    bad = text.isna() | ~text.isin(list(allowed))
+    if bad.any():
+        raise CrmlabInputError(
+            f"{table}: column '{column}' has unknown or missing labels in {describe_rows(text.index[bad])}, "
+            f"e.g. {text[bad].iloc[0]!r}. Allowed: {list(allowed)}. {fix}".rstrip())

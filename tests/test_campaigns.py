@@ -111,7 +111,7 @@ def test_return_on_cost_by_hand():
 
 
 @pytest.mark.parametrize("change, fragment", [
-    (lambda d: d.assign(group=d["group"].replace({"control": "holdout"})), r"'group' must be 'treatment'.*e.g. 'holdout'"),
+    (lambda d: d.assign(group=d["group"].replace({"control": "holdout"})), r"'group' has unknown or missing labels.*e.g. 'holdout'.*treatment"),
     (lambda d: d[d["group"] == "treatment"], r"no control group"),
     (lambda d: d[d["group"] == "control"], r"no treatment group"),
     (lambda d: pd.concat([d, d.assign(campaign_id="C2")]), r"holds 2 campaigns"),
