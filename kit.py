@@ -7,73 +7,150 @@
 The first run creates a virtual environment in .venv and installs the kit
 into it at the versions in constraints.txt (a few minutes); later runs check a
 fingerprint of pyproject.toml and constraints.txt and start at once. Works the
-same with `python`, `python3` or `py` on Linux, macOS and Windows; extra
-arguments are passed on (`python kit.py test -k rfm`).
+same with `python`, `python3` or `py` on Linux, macOS and Windows, with
+Python 3.11, 3.12 or 3.13; extra arguments are passed on
+(`python kit.py test -k rfm`).
 """
-from __future__ import annotations
-
+# This file must still parse on an old Python (even 2.7), so that such a Python
+# gets the explanation below instead of a SyntaxError: no f-strings, no annotations.
 import hashlib
 import os
+import platform
 import subprocess
 import sys
-import venv
-from pathlib import Path
+import textwrap
 
-ROOT = Path(__file__).resolve().parent
-VENV = ROOT / ".venv"
-STAMP = VENV / "crmlab-installed.txt"
+ROOT = os.path.dirname(os.path.abspath(__file__))
+VENV = os.path.join(ROOT, ".venv")
+STAMP = os.path.join(VENV, "crmlab-installed.txt")
 START_PAGE = "notebooks/00_start_here.ipynb"
+# The Python versions the kit is tested on; pyproject.toml, environment.yml and
+# the README say the same (tests/test_packaging.py checks it).
+OLDEST, NEWEST = (3, 11), (3, 13)
+SUPPORTED = "Python %d.%d to %d.%d" % (OLDEST + NEWEST)
 
 
-def venv_python() -> Path:
-    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+def stop(message):
+    """End with one readable paragraph instead of a traceback."""
+    sys.stderr.write("\n" + textwrap.fill(" ".join(message.split()), 79) + "\n")
+    sys.exit(1)
 
 
-def fingerprint() -> str:
+def check_interpreter():
+    here = "this is Python %s (%s)" % (platform.python_version(), sys.executable)
+    if not OLDEST <= sys.version_info[:2] <= NEWEST:
+        stop("crmlab needs %s, and %s. Install Python %d.%d (python.org/downloads, or your system's"
+             " package manager), then run this command again with it, for example `python%d.%d kit.py test`"
+             " (on Windows: `py -%d.%d kit.py test`)." % ((SUPPORTED, here) + NEWEST * 3))
+    try:
+        import ensurepip  # noqa: F401  (Debian and Ubuntu ship it in a separate package)
+    except ImportError:
+        stop("This Python cannot create virtual environments with pip (%s). On Debian or Ubuntu install"
+             " the missing package with `sudo apt install python3-venv`, then run this command again." % here)
+
+
+def venv_python():
+    return os.path.join(VENV, "Scripts", "python.exe") if os.name == "nt" else os.path.join(VENV, "bin", "python")
+
+
+def venv_version():
+    """The Python version .venv was made with, or None when there is no usable .venv."""
+    try:
+        with open(os.path.join(VENV, "pyvenv.cfg")) as cfg:
+            for line in cfg:
+                key, _, value = line.partition("=")
+                if key.strip() in ("version", "version_info"):
+                    return value.strip()
+    except OSError:
+        return None
+    return None
+
+
+def fingerprint():
     # Reinstall when the declared or pinned dependencies change, and only then.
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes())
-    digest.update((ROOT / "constraints.txt").read_bytes())
+    digest = hashlib.sha256()
+    for name in ("pyproject.toml", "constraints.txt"):
+        with open(os.path.join(ROOT, name), "rb") as f:
+            digest.update(f.read())
     digest.update(sys.version.encode())
     return digest.hexdigest()
 
 
-def ensure_environment() -> Path:
-    if sys.version_info < (3, 11):
-        sys.exit(f"crmlab needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
+def read_stamp():
+    try:
+        with open(STAMP) as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def pip_install(python, args, what):
+    """Run pip; on failure show its last lines and say what to do, without a traceback."""
+    command = [python, "-m", "pip", "--disable-pip-version-check", "install"] + args
+    result = subprocess.run(command, cwd=ROOT, stderr=subprocess.PIPE, universal_newlines=True)
+    if result.returncode == 0:
+        return
+    tail = [line for line in result.stderr.splitlines() if line.strip()][-6:]
+    sys.stderr.write("\n".join(tail) + "\n")
+    offline = any(sign in result.stderr for sign in (
+        "NewConnectionError", "Failed to establish a new connection", "Temporary failure in name resolution",
+        "Name or service not known", "Network is unreachable", "ProxyError", "ConnectTimeout",
+        "Read timed out", "getaddrinfo failed", "from versions: none"))
+    if offline:
+        stop("Installing %s failed because the Python package index could not be reached (pip's last lines"
+             " are above). The first run downloads about 300 MB. Connect to the internet (or set a proxy, or a"
+             " package index mirror with `pip config set global.index-url <mirror URL>`), then run the same"
+             " command again: it picks up where it stopped." % what)
+    stop("Installing %s failed (pip's last lines are above: they name the package). Run the same command"
+         " again once the cause is fixed; if it keeps failing, delete the .venv folder, try once more, and"
+         " report the error with the output of `python --version` (%s is supported)." % (what, SUPPORTED))
+
+
+def ensure_environment():
+    check_interpreter()
+    import venv
+
     python = venv_python()
-    if not python.exists():
-        print(f"Creating a virtual environment in {VENV} ...", flush=True)
-        venv.EnvBuilder(with_pip=True).create(VENV)
-    if STAMP.exists() and STAMP.read_text() == fingerprint():
+    made_with = venv_version()
+    if made_with is not None and made_with != platform.python_version():
+        print("The environment in .venv was made with Python %s; making a new one for Python %s ..."
+              % (made_with, platform.python_version()))
+    if made_with != platform.python_version() or not os.path.exists(python):
+        print("Creating a virtual environment in %s ..." % VENV)
+        sys.stdout.flush()
+        try:
+            venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+        except (OSError, subprocess.CalledProcessError) as error:
+            stop("Could not create the virtual environment in %s (%s). Check that the folder is writable and"
+                 " the disk is not full, delete .venv, and run the command again." % (VENV, error))
+    if read_stamp() == fingerprint():
         return python
-    print("Installing crmlab and its dependencies (first run only) ...", flush=True)
-    pip = [str(python), "-m", "pip", "--disable-pip-version-check"]
-    subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
+    print("Installing crmlab and its dependencies (first run only) ...")
+    sys.stdout.flush()
+    pip_install(python, ["--upgrade", "pip"], "pip")
     # constraints.txt pins the tested versions, so every machine computes the same outputs.
-    subprocess.run([*pip, "install", "--editable", ".[test]", "--constraint", "constraints.txt"], check=True, cwd=ROOT)
-    STAMP.write_text(fingerprint())
+    pip_install(python, ["--editable", ".[test]", "--constraint", "constraints.txt"], "crmlab's dependencies")
+    with open(STAMP, "w") as f:
+        f.write(fingerprint())
     return python
 
 
-def run(args: list[str]) -> int:
+def run(args):
     python = ensure_environment()
-    return subprocess.call([str(python), *args], cwd=ROOT)
+    return subprocess.call([python] + args, cwd=ROOT)
 
 
-def main(argv: list[str]) -> int:
+def main(argv):
     command, rest = (argv[0], argv[1:]) if argv else ("help", [])
     if command == "lab":
         # The landing page, so the browser opens on the start page rather than an empty launcher.
-        return run(["-m", "jupyterlab", f"--LabApp.default_url=/lab/tree/{START_PAGE}", *rest])
+        return run(["-m", "jupyterlab", "--LabApp.default_url=/lab/tree/" + START_PAGE] + rest)
     if command == "test":
-        return run(["-m", "pytest", "--nbval", "--nbval-current-env", "-p", "no:cacheprovider", *rest])
+        return run(["-m", "pytest", "--nbval", "--nbval-current-env", "-p", "no:cacheprovider"] + rest)
     if command == "notebooks":
-        notebooks = rest or sorted(str(p.relative_to(ROOT)) for p in (ROOT / "notebooks").glob("*.ipynb"))
-        # No timing metadata, so re-running an unchanged notebook leaves the file unchanged.
-        return run(["-m", "nbconvert", "--to", "notebook", "--execute", "--inplace",
-                    "--ExecutePreprocessor.record_timing=False", *notebooks])
+        return run([os.path.join("tools", "execute_notebooks.py")] + rest)
     print(__doc__)
-    return 0 if command in {"help", "-h", "--help"} else 2
+    return 0 if command in ("help", "-h", "--help") else 2
 
 
 if __name__ == "__main__":
