@@ -28,6 +28,8 @@ START_PAGE = "notebooks/00_start_here.ipynb"
 # the README say the same (tests/test_packaging.py checks it).
 OLDEST, NEWEST = (3, 11), (3, 13)
 SUPPORTED = "Python %d.%d to %d.%d" % (OLDEST + NEWEST)
+# The test command: unit tests, and every notebook's stored outputs compared by nbval.
+PYTEST_OPTIONS = ["--nbval", "--nbval-current-env", "-p", "no:cacheprovider"]
 
 
 def stop(message):
@@ -146,7 +148,7 @@ def main(argv):
         # The landing page, so the browser opens on the start page rather than an empty launcher.
         return run(["-m", "jupyterlab", "--LabApp.default_url=/lab/tree/" + START_PAGE] + rest)
     if command == "test":
-        return run(["-m", "pytest", "--nbval", "--nbval-current-env", "-p", "no:cacheprovider"] + rest)
+        return run(["-m", "pytest"] + PYTEST_OPTIONS + rest)
     if command == "notebooks":
         return run([os.path.join("tools", "execute_notebooks.py")] + rest)
     print(__doc__)

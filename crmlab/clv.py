@@ -501,6 +501,8 @@ def _maximise(loglik, data, weights, start, *, names, gradient: bool):
     """
     from scipy.optimize import minimize
 
+    from crmlab._threads import one_blas_thread
+
     n = weights.sum()
 
     def total(theta, grad=False):
@@ -520,16 +522,17 @@ def _maximise(loglik, data, weights, start, *, names, gradient: bool):
             return 1e10, np.zeros_like(theta)
         return -value / n, -g / n
 
-    res = minimize(objective, np.log(start), jac=gradient, method="L-BFGS-B",
-                   options={"maxiter": 2000, "ftol": 1e-14, "gtol": 1e-9, "maxcor": 20})
-    ll = total(res.x)
+    with one_blas_thread():  # hundreds of small products: faster, and the same sums on any machine
+        res = minimize(objective, np.log(start), jac=gradient, method="L-BFGS-B",
+                       options={"maxiter": 2000, "ftol": 1e-14, "gtol": 1e-9, "maxcor": 20})
+        ll = total(res.x)
+        hess = _hessian(total, res.x, gradient=gradient)
     if not np.isfinite(ll):
         raise CrmlabInputError("the log-likelihood is not finite at any tried parameter value; "
                                "check the summary (times, frequencies, amounts).")
     if not res.success and "ABNORMAL" not in str(res.message):
         warnings.warn(f"maximum likelihood did not converge ({res.message}); treat the estimates with care.",
                       RuntimeWarning, stacklevel=3)
-    hess = _hessian(total, res.x, gradient=gradient)
     with np.errstate(invalid="ignore"):
         try:
             se_log = np.sqrt(np.diag(np.linalg.inv(-hess)))

@@ -288,8 +288,9 @@ class _Company:
         self.stores = self._make_stores(rng)
         self.products = self._make_products(rng)
         self.campaigns = self._make_campaigns()
-        # Price-sorted catalogue per category, for choosing products by order value.
-        self.by_cat = {c: self.products[self.products["category"] == c].sort_values("list_price")
+        # Price-sorted catalogue per category, for choosing products by order value (stable: equal
+        # prices keep catalogue order, whatever sorting routine this CPU runs).
+        self.by_cat = {c: self.products[self.products["category"] == c].sort_values("list_price", kind="stable")
                        for c in CATEGORIES}
 
     def _make_stores(self, rng):

@@ -385,6 +385,8 @@ def contact_fatigue(interactions: pd.DataFrame, *, by="channel", wave: str = "ca
     """
     from scipy.optimize import minimize
 
+    from crmlab._threads import one_blas_thread
+
     counts = response_by_message(interactions, by=by, wave=wave, channels=channels, confidence=confidence,
                                  verbose=False)
     set_aside = dict(counts.attrs.get("set_aside", {}))
@@ -412,7 +414,8 @@ def contact_fatigue(interactions: pd.DataFrame, *, by="channel", wave: str = "ca
     first = cells["message_no"].to_numpy() == 1
     start_rates[group_codes[first]] = ((y + 0.5) / (n + 1))[first]
     start = np.append(np.log(start_rates), np.log(0.7))
-    fit = minimize(negll, start, jac=True, method="BFGS")
+    with one_blas_thread():
+        fit = minimize(negll, start, jac=True, method="BFGS")
     theta = fit.x
     p = np.exp(np.minimum(design @ theta, -1e-9))
     information = (design * (n * p / (1 - p))[:, None]).T @ design
