@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from _scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -89,12 +90,7 @@ def profile_runs(tmp_path_factory):
 
 def _kit_test_options():
     """The options of the README's test command (kit.py's), so both compare the same way."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("kit", ROOT / "kit.py")
-    kit = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(kit)
-    return kit.PYTEST_OPTIONS
+    return load_script("kit.py").PYTEST_OPTIONS
 
 
 @pytest.mark.parametrize("profile", PROFILES)

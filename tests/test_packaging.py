@@ -1,6 +1,5 @@
 """The kit installs as the README says: dependencies in step, CI runs the README's command."""
 import glob
-import importlib.util
 import os
 import re
 import subprocess
@@ -9,11 +8,10 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from _scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("kit", ROOT / "kit.py")
-kit = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(kit)
+kit = load_script("kit.py")
 
 
 def _requirement(spec: str):
@@ -97,6 +95,17 @@ def test_constraints_pin_every_declared_dependency_within_its_range():
         assert name in pins, f"{name} is not pinned in constraints.txt"
         version = str(pins[name].specifier).removeprefix("==")
         assert version in SpecifierSet(spec), f"{name}=={version} is outside {spec}"
+
+
+def test_every_installed_package_is_pinned():
+    """A dependency that only some Python pulls in (joblib needs cloudpickle on 3.13) must be
+    pinned too, or that Python gets whatever release is newest on the day."""
+    from importlib.metadata import distributions
+
+    pinned = {_requirement(str(pin))[0] for pin in _pins()}
+    installed = {_requirement(d.metadata["Name"])[0] for d in distributions()}
+    unpinned = installed - pinned - {"crmlab", "pip", "setuptools", "wheel"}
+    assert not unpinned, f"installed but not pinned in constraints.txt: {sorted(unpinned)}"
 
 
 def test_every_pin_installs_on_every_supported_python():

@@ -6,7 +6,6 @@ machine without any Chinese font gets, whatever fonts this machine has.
 """
 from __future__ import annotations
 
-import importlib.util
 import io
 import logging
 import os
@@ -19,6 +18,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
+from _scripts import load_script
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -44,12 +44,7 @@ def _restore_rcparams():
 
 @pytest.fixture(scope="module")
 def build_script():
-    spec = importlib.util.spec_from_file_location(
-        "build_cjk_font", ROOT / "tools" / "build_cjk_font.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("tools/build_cjk_font.py")
 
 
 def _figure(**kwargs) -> Figure:
