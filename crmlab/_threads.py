@@ -7,10 +7,10 @@ def one_blas_thread():
     The CLV and contact-fatigue likelihoods are vector products over a few
     thousand rows, evaluated hundreds of times by scipy's optimisers. Split
     over threads, each product costs more in hand-offs than it saves, and on a
-    busy machine the second thread waits for a core: the fits were 2-10x
-    slower with two BLAS threads than with one (``benchmarks/clv_fit.py
-    --busy``). One thread also adds in one order, so the estimates do not
-    depend on how many cores the machine has.
+    busy machine the second thread waits for a core: with one of two cores
+    busy, the BG/NBD and Gamma-Gamma fits took 2-3x longer on two BLAS threads
+    than on one (``python benchmarks/clv_fit.py --busy``). One thread also adds
+    in one order, so the estimates do not depend on the number of cores.
     """
     from threadpoolctl import threadpool_limits
 

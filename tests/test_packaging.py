@@ -119,7 +119,7 @@ def test_every_pin_installs_on_every_supported_python():
     for pin in _pins():
         assert len(pin.specifier) == 1 and str(pin.specifier).startswith("=="), f"{pin} is not an exact pin"
         try:
-            requires = metadata(pin.name)["Requires-Python"] or ""
+            requires = metadata(pin.name).get("Requires-Python", "")
         except PackageNotFoundError:  # not needed on this platform (e.g. a Windows-only dependency)
             continue
         excluded = [v for v in supported if v not in SpecifierSet(requires)]
