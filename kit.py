@@ -2,6 +2,7 @@
 
     python kit.py lab         set up what is missing, open JupyterLab on the start page
     python kit.py test        set up what is missing, run every test (unit tests and notebooks)
+    python kit.py test --unit the unit tests and docstring examples only (a fast loop)
     python kit.py notebooks   re-execute every notebook in place (after changing crmlab)
 
 The first run creates a virtual environment in .venv and installs the kit
@@ -28,8 +29,10 @@ START_PAGE = "notebooks/00_start_here.ipynb"
 # the README say the same (tests/test_packaging.py checks it).
 OLDEST, NEWEST = (3, 11), (3, 13)
 SUPPORTED = "Python %d.%d to %d.%d" % (OLDEST + NEWEST)
-# The test command: unit tests, and every notebook's stored outputs compared by nbval.
-PYTEST_OPTIONS = ["--nbval", "--nbval-current-env", "-p", "no:cacheprovider"]
+# The test command: unit tests, docstring examples, and every notebook's stored outputs
+# compared by nbval; `test --unit` leaves out everything that executes a notebook.
+PYTEST_OPTIONS = ["--doctest-modules", "--nbval", "--nbval-current-env", "-p", "no:cacheprovider"]
+UNIT_OPTIONS = ["--doctest-modules", "-p", "no:cacheprovider", "-m", "not notebooks"]
 
 
 def stop(message):
@@ -69,12 +72,12 @@ def venv_version():
 
 
 def fingerprint():
-    # Reinstall when the declared or pinned dependencies change, and only then.
+    # Reinstall when the declared or pinned dependencies or the environment's Python change, and only then.
     digest = hashlib.sha256()
     for name in ("pyproject.toml", "constraints.txt"):
         with open(os.path.join(ROOT, name), "rb") as f:
             digest.update(f.read())
-    digest.update(sys.version.encode())
+    digest.update(str(venv_version()).encode())
     return digest.hexdigest()
 
 
@@ -129,7 +132,7 @@ def ensure_environment():
         return python
     print("Installing crmlab and its dependencies (first run only) ...")
     sys.stdout.flush()
-    pip_install(python, ["--upgrade", "pip"], "pip")
+    pip_install(python, ["--upgrade", "pip", "--constraint", "constraints.txt"], "pip")
     # constraints.txt pins the tested versions, so every machine computes the same outputs.
     pip_install(python, ["--editable", ".[test]", "--constraint", "constraints.txt"], "crmlab's dependencies")
     with open(STAMP, "w") as f:
@@ -148,6 +151,8 @@ def main(argv):
         # The landing page, so the browser opens on the start page rather than an empty launcher.
         return run(["-m", "jupyterlab", "--LabApp.default_url=/lab/tree/" + START_PAGE] + rest)
     if command == "test":
+        if "--unit" in rest:
+            return run(["-m", "pytest"] + UNIT_OPTIONS + [a for a in rest if a != "--unit"])
         return run(["-m", "pytest"] + PYTEST_OPTIONS + rest)
     if command == "notebooks":
         return run([os.path.join("tools", "execute_notebooks.py")] + rest)

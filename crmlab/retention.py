@@ -264,7 +264,9 @@ def median_survival(km: pd.DataFrame, *, by: str | None = None) -> pd.DataFrame:
     key = km[by] if by else pd.Series("all", index=km.index)
 
     def first_time(col):
-        hit = km["time"].where(km[col] <= 0.5)
+        # A curve that reaches 0.5 exactly (4 deaths: 3/4 x 2/3) comes out of floating-point
+        # arithmetic a hair above it (0.5000000000000001): compare with a tolerance.
+        hit = km["time"].where(km[col] <= 0.5 + 1e-12)
         return hit.groupby(key, sort=False, observed=True).min()
 
     out = pd.DataFrame({"median": first_time("survival"), "median_low": first_time("ci_low"),

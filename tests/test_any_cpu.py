@@ -105,6 +105,7 @@ def test_the_profile_really_changes_the_simd_path_blas_kernel_threads_and_hash_s
     assert emulated["hash"] == _runtime(_env(profile))["hash"]  # a fixed PYTHONHASHSEED (the main run's is random)
 
 
+@pytest.mark.notebooks
 @pytest.mark.parametrize("profile", PROFILES)
 def test_notebooks_and_shipped_data_come_out_the_same_on_an_older_cpu(profile, profile_runs):
     if _unavailable(profile):

@@ -5,6 +5,7 @@ import shutil
 import uuid
 
 import nbformat
+import pytest
 from _scripts import ROOT, load_script
 
 tool = load_script("tools/execute_notebooks.py")
@@ -50,6 +51,7 @@ def test_a_notebook_without_widgets_is_left_as_it_is():
     assert tool.stable_widget_ids(copy.deepcopy(nb), "x") == nb
 
 
+@pytest.mark.notebooks
 def test_re_executing_a_notebook_twice_gives_the_same_bytes(tmp_path):
     files = []
     for run in ("first", "second"):

@@ -97,15 +97,17 @@ def test_constraints_pin_every_declared_dependency_within_its_range():
         assert version in SpecifierSet(spec), f"{name}=={version} is outside {spec}"
 
 
-def test_every_installed_package_is_pinned():
+def test_every_installed_package_is_pinned_at_its_version():
     """A dependency that only some Python pulls in (joblib needs cloudpickle on 3.13) must be
     pinned too, or that Python gets whatever release is newest on the day."""
     from importlib.metadata import distributions
 
-    pinned = {_requirement(str(pin))[0] for pin in _pins()}
-    installed = {_requirement(d.metadata["Name"])[0] for d in distributions()}
-    unpinned = installed - pinned - {"crmlab", "pip", "setuptools", "wheel"}
+    pinned = {_requirement(str(pin))[0]: str(pin.specifier).removeprefix("==") for pin in _pins()}
+    installed = {_requirement(d.metadata["Name"])[0]: d.version for d in distributions()}
+    unpinned = set(installed) - set(pinned) - {"crmlab", "setuptools", "wheel"}  # the last two: from the Python itself
     assert not unpinned, f"installed but not pinned in constraints.txt: {sorted(unpinned)}"
+    # pip included: kit.py installs pip itself within the constraints
+    assert {n: v for n, v in installed.items() if n in pinned and pinned[n] != v} == {}
 
 
 def test_every_pin_installs_on_every_supported_python():
@@ -171,8 +173,18 @@ def test_a_failed_install_without_network_explains_what_to_do(capsys):
     assert "Traceback" not in message
 
 
-def test_a_venv_made_with_another_python_is_recognised(tmp_path, monkeypatch):
+def test_a_venv_made_with_another_python_is_recognised_and_reinstalled(tmp_path, monkeypatch):
     monkeypatch.setattr(kit, "VENV", str(tmp_path))
     assert kit.venv_version() is None
-    (tmp_path / "pyvenv.cfg").write_text("home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.11.2\n")
+    cfg = tmp_path / "pyvenv.cfg"
+    cfg.write_text("home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.11.2\n")
     assert kit.venv_version() == "3.11.2"
+    before = kit.fingerprint()
+    cfg.write_text("home = /usr/local/bin\ninclude-system-site-packages = false\nversion = 3.13.0\n")
+    assert kit.fingerprint() != before  # the environment's Python, not the launching one, decides
+
+
+def test_the_fast_loop_leaves_out_notebooks_but_runs_docstring_examples():
+    assert "--doctest-modules" in kit.UNIT_OPTIONS and "--nbval" not in kit.UNIT_OPTIONS
+    assert "--doctest-modules" in kit.PYTEST_OPTIONS and "--nbval" in kit.PYTEST_OPTIONS
+    assert kit.UNIT_OPTIONS[kit.UNIT_OPTIONS.index("-m") + 1] == "not notebooks"

@@ -68,6 +68,32 @@ def test_kaplan_meier_by_group_equals_separate_curves():
     assert median_survival(by, by="arm").loc["x", "median"] == 16  # the 11th of 21 relapses is at week 16
 
 
+def test_kaplan_meier_agrees_with_scipy_on_tied_censored_data():
+    """scipy.stats.ecdf computes the same product-limit estimate and log-log interval."""
+    from scipy import stats
+
+    rng = np.random.default_rng(5)
+    t = rng.integers(1, 30, 400).astype(float)  # whole days: many ties
+    e = rng.random(400) < 0.7
+    km = kaplan_meier(pd.DataFrame({"t": t, "e": e}), duration="t", event="e")
+    res = stats.ecdf(stats.CensoredData.right_censored(t, ~e))
+    ci = res.sf.confidence_interval(0.95, method="log-log")
+    steps = km[km["events"] > 0].set_index("time")
+    assert steps.index.tolist() == res.sf.quantiles.tolist()
+    assert steps["survival"].to_numpy() == pytest.approx(res.sf.probabilities, rel=1e-12)
+    inside = res.sf.probabilities > 0  # scipy leaves the interval at S = 0 undefined
+    assert steps["ci_low"].to_numpy()[inside] == pytest.approx(ci.low.probabilities[inside], rel=1e-9)
+    assert steps["ci_high"].to_numpy()[inside] == pytest.approx(ci.high.probabilities[inside], rel=1e-9)
+    reached = np.isclose(res.sf.probabilities, 0.5) | (res.sf.probabilities < 0.5)
+    assert median_survival(km).loc["all", "median"] == res.sf.quantiles[reached.argmax()]
+
+
+def test_median_survival_when_the_curve_reaches_one_half_exactly():
+    # S = 3/4, then 3/4 x 2/3 = 1/2 at t = 2: the median is 2, though floating point gives 0.5000000000000001
+    km = kaplan_meier(pd.DataFrame({"t": [1, 2, 3, 4], "e": [1, 1, 1, 1]}), duration="t", event="e")
+    assert median_survival(km).loc["all", "median"] == 2
+
+
 # ------------------------------------------------------------------ lifetimes and cohorts
 
 def test_customer_lifetimes_by_hand(capsys):
