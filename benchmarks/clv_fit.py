@@ -2,7 +2,7 @@
 
     python benchmarks/clv_fit.py [--customers 1000000] [--seed 2024] [--busy] [--repeat 3]
 
-Simulates the summaries (repeat purchases x, recency t_x, age T, mean repeat
+Simulates the summaries (repeat purchases x, span t_x, age T, mean repeat
 spend) of a cohort from the BG/NBD and Gamma-Gamma models with known
 parameters (CDNOW-like: acquired over 12 weeks, observed for 39 weeks, times
 rounded to whole days and expressed in weeks, as crmlab.clv.summary makes
@@ -45,7 +45,7 @@ def simulate(n: int, seed: int) -> pd.DataFrame:
     nu = rng.gamma(TRUTH["q"], 1 / TRUTH["gamma"], n)
     k = np.maximum(x, 1)
     mean_spend = rng.gamma(TRUTH["p"] * k, 1 / nu) / k   # mean of x Gamma(p, nu) amounts
-    return pd.DataFrame({"frequency": x, "recency_weeks": t_x / 7, "T_weeks": T_days / 7,
+    return pd.DataFrame({"repeat_purchases": x, "span_weeks": t_x / 7, "T_weeks": T_days / 7,
                          "monetary_value": np.where(x > 0, mean_spend, np.nan)})
 
 
@@ -74,7 +74,7 @@ def main() -> None:
     args = parser.parse_args()
     summary = simulate(args.customers, args.seed)
     print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}")
-    print(f"customers: {len(summary):,}  with repeat purchases: {(summary['frequency'] > 0).sum():,}  "
+    print(f"customers: {len(summary):,}  with repeat purchases: {(summary['repeat_purchases'] > 0).sum():,}  "
           f"memory after simulating: {peak_rss_mb():.0f} MB")
     arms = {"one BLAS thread (crmlab)": contextlib.nullcontext()}
     if args.busy:

@@ -43,8 +43,9 @@ def main() -> None:
     args = parser.parse_args()
     s = clv.summary(load_cdnow("sample"), time_col="date", amount_col="amount", calibration_end="1997-09-30",
                     verbose=False)
-    x, tx, T = s["frequency"], s["recency_weeks"], s["T_weeks"]
-    rep = s[s["frequency"] > 0]
+    # x, t_x, T: lifetimes names them frequency, recency, T and takes them in that order
+    x, tx, T = s["repeat_purchases"], s["span_weeks"], s["T_weeks"]
+    rep = s[s["repeat_purchases"] > 0]
     print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}; "
           f"CDNOW sample: {len(s)} customers, {len(rep)} with repeat purchases")
     try:
@@ -64,7 +65,7 @@ def main() -> None:
     theirs = {} if lifetimes is None else {
         "BG/NBD": lambda: BetaGeoFitter().fit(x, tx, T),
         "Pareto/NBD": lambda: ParetoNBDFitter().fit(x, tx, T),
-        "Gamma-Gamma": lambda: GammaGammaFitter().fit(rep["frequency"], rep["monetary_value"]),
+        "Gamma-Gamma": lambda: GammaGammaFitter().fit(rep["repeat_purchases"], rep["monetary_value"]),
     }
     print(f"\n{'model':12s} {'library':10s} {'time (s)':>9s}  {'log-lik':>10s}  estimates")
     for name, fit in ours.items():
@@ -81,7 +82,7 @@ def main() -> None:
         params = other.params_
         # lifetimes rescales time internally, so its own likelihood is not on the same scale:
         # evaluate crmlab's log-likelihood at lifetimes' estimates instead.
-        data = (rep["frequency"], rep["monetary_value"], np.log(rep["monetary_value"])) \
+        data = (rep["repeat_purchases"], rep["monetary_value"], np.log(rep["monetary_value"])) \
             if name == "Gamma-Gamma" else (x, tx, T)
         ll = model._loglik(params.to_numpy(), *(np.asarray(d, float) for d in data)).sum()
         if name == "BG/NBD":
@@ -91,7 +92,7 @@ def main() -> None:
             diff = np.max(np.abs(model.probability_alive().to_numpy() - other.conditional_probability_alive(x, tx, T)))
         else:
             diff = np.max(np.abs(model.expected_spend(rep).to_numpy() - other.conditional_expected_average_profit(
-                rep["frequency"], rep["monetary_value"]).to_numpy()))
+                rep["repeat_purchases"], rep["monetary_value"]).to_numpy()))
         est = ", ".join(f"{k} {v:.4f}" for k, v in params.items())
         print(f"{'':12s} {'lifetimes':10s} {seconds[1]:9.3f}  {ll:10.2f}  {est}")
         what = {"BG/NBD": "39-week forecast", "Pareto/NBD": "P(alive)", "Gamma-Gamma": "expected spend"}[name]

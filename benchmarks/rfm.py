@@ -60,7 +60,7 @@ def main() -> None:
     bought = purchases(orders, lines)
     steps["purchases"] = time.perf_counter() - t
     t = time.perf_counter()
-    rfm = rfm_table(bought, analysis_date="2026-01-01")
+    rfm = rfm_table(bought, as_of="2026-01-01")
     steps["rfm_table"] = time.perf_counter() - t
     t = time.perf_counter()
     scored = rfm_scores(rfm)

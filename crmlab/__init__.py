@@ -4,12 +4,14 @@ Relationship Management (客户关系管理) courses.
 Each module is one idea of the course, so that a student can guess where it
 lives:
 
-- data: ``crmlab.datasets`` (``load_data``, ``list_tables``, ``load_truth``),
-  ``crmlab.generator`` and ``crmlab.generator_airline`` (the sample companies
-  and their planted truth), ``crmlab.transactions`` (purchases from orders, one
-  stated rule for returns and cancellations);
-- ch3 识别客户: ``identify`` (single customer view), ``quality``,
-  ``lifecycle``, ``privacy``;
+- data: ``crmlab.datasets`` (``load_data``, ``list_tables``, ``load_truth``;
+  ``data_folder`` says where they are read from),
+  ``crmlab.generator`` (``generate``, ``generate_airline``: the sample
+  companies and their planted truth), ``crmlab.transactions`` (purchases
+  from orders, one stated rule for returns and cancellations);
+- ch3 识别客户: ``fields`` (cleaning names, phones, e-mails, ID numbers),
+  ``identify`` (single customer view), ``quality``, ``lifecycle``,
+  ``privacy``;
 - ch4 区分客户: ``pareto`` (80/20, Gini, ABC), ``rfm``, ``airline`` (LRFMC),
   ``clv`` (CLV formulas, BG/NBD, Pareto/NBD, Gamma-Gamma), ``value``;
 - ch5 客户互动: ``touchpoints``, ``interaction_plan``, ``campaigns``,
@@ -17,6 +19,12 @@ lives:
 - ch7 客户关系测评与维护: ``satisfaction``, ``loyalty``, ``retention``;
 - figures: ``crmlab.theme`` (``use_theme()``: readable figures with Chinese
   labels on any machine) and ``crmlab.plots`` (charts and classroom widgets).
+
+Shared by all of them: ``crmlab.validation`` (the input checks and their
+messages, the one time-unit table, the purchases of an analysis period). One
+vocabulary throughout: a transaction log is described by ``customer_col``,
+``time_col`` and ``amount_col``; ``as_of`` is the analysis date, the day after
+the last day analysed (exclusive); ``time_unit`` names the unit of a duration.
 
 ``import crmlab`` is light: the heavy libraries load only when a function
 that needs them is first used.

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.datasets.schema import AIRLINE_CLASSES
-from crmlab.validation import (CrmlabInputError, datetime_column, describe_rows, report_set_aside,
+from crmlab.validation import (CrmlabInputError, datetime_column, describe_rows, frame_check, report_set_aside,
                                require_columns, require_nonempty)
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -467,10 +467,8 @@ def agreement(known, found) -> pd.Series:
 
 def _checked(frame, columns, *, table):
     """``frame`` with ``columns`` present and typed: dates parsed (text too), numbers numeric, ids unique."""
-    if not isinstance(frame, pd.DataFrame):
-        raise CrmlabInputError(f"{table}: expected a DataFrame, got {type(frame).__name__}.")
+    frame_check(frame, table)
     require_columns(frame.columns, columns, table=table)
-    require_nonempty(frame, table=table)
     dates = {c: datetime_column(frame[c], column=c, table=table) for c in columns if c in _DATES}
     for column in columns:
         values = frame[column]

@@ -26,17 +26,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlab._checks import boolean
+from crmlab.validation import (CrmlabInputError, amount_column, boolean, describe_rows, report_set_aside,
+                               require_columns, require_labels, require_nonempty)
 from crmlab._intervals import difference_of_shares, z_value
-from crmlab.validation import (
-    CrmlabInputError,
-    amount_column,
-    describe_rows,
-    report_set_aside,
-    require_columns,
-    require_labels,
-    require_nonempty,
-)
 
 #: The two groups of a randomised campaign: treatment (实验组) and control (对照组).
 GROUPS = ("treatment", "control")

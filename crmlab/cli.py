@@ -40,14 +40,14 @@ def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "generate":
-            from crmlab.generator import DEFAULT_CUSTOMERS, DEFAULT_SEED, generate
+            from crmlab.generator.retail import DEFAULT_CUSTOMERS, DEFAULT_SEED, generate
 
             paths = generate(args.out,
                              n_customers=DEFAULT_CUSTOMERS if args.customers is None else args.customers,
                              seed=DEFAULT_SEED if args.seed is None else args.seed,
                              student_id=args.student_id)
         elif args.command == "generate-airline":
-            from crmlab.generator_airline import DEFAULT_MEMBERS, DEFAULT_SEED, generate_airline
+            from crmlab.generator.airline import DEFAULT_MEMBERS, DEFAULT_SEED, generate_airline
 
             paths = generate_airline(args.out,
                                      n_members=DEFAULT_MEMBERS if args.members is None else args.members,

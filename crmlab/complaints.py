@@ -42,8 +42,8 @@ import pandas as pd
 
 from crmlab._intervals import wilson_interval
 from crmlab.datasets.schema import OUTCOMES
-from crmlab.validation import (CrmlabInputError, as_date, datetime_column, describe_rows, report_set_aside,
-                               require_columns, require_nonempty)
+from crmlab.validation import (TIME_UNITS, CrmlabInputError, as_date, datetime_column, describe_rows,
+                               report_set_aside, require_columns, require_nonempty, require_option)
 
 #: Who caused the complaint: the company (企业原因) or the customer (客户原因).
 CAUSES = ("company", "customer")
@@ -51,7 +51,6 @@ CAUSES = ("company", "customer")
 RETENTION_GROUPS = (*OUTCOMES, "silent")
 GROUP_ZH = {"resolved_satisfied": "解决且满意", "resolved_unsatisfied": "解决但不满意", "unresolved": "未解决",
             "silent": "不满但未投诉", "company": "企业原因", "customer": "客户原因"}
-TIME_UNITS = {"hours": 3600.0, "days": 86400.0}
 
 
 def _labels(frame: pd.DataFrame, column: str, allowed, *, table: str) -> pd.Series:
@@ -104,7 +103,7 @@ def complaint_causes(complaints: pd.DataFrame, *, by="category", confidence: flo
     return out
 
 
-def resolution_times(complaints: pd.DataFrame, *, by="outcome", unit: str = "hours", verbose: bool = True) -> pd.DataFrame:
+def resolution_times(complaints: pd.DataFrame, *, by="outcome", time_unit: str = "hours", verbose: bool = True) -> pd.DataFrame:
     """Time from complaint to closing (投诉处理时长), per outcome or category; open complaints counted.
 
     Parameters
@@ -114,7 +113,7 @@ def resolution_times(complaints: pd.DataFrame, *, by="outcome", unit: str = "hou
         open) and ``by``, as ``load_data("complaints")``. Dates may be text.
     by : str or None, default "outcome"
         The grouping (``"outcome"``, ``"category"``, ``"severity"``, ...); None: all together.
-    unit : {"hours", "days"}, default "hours"
+    time_unit : {"hours", "days"}, default "hours"
     verbose : bool, default True
         Print how many open complaints have no time (kept in ``attrs["set_aside"]``).
 
@@ -123,7 +122,7 @@ def resolution_times(complaints: pd.DataFrame, *, by="outcome", unit: str = "hou
     DataFrame
         One row per group: ``complaints``, ``closed``, ``still_open``, and over
         the closed ones the ``mean``, ``median``, ``p90`` (90th percentile)
-        and ``max`` time to close, in ``unit``.
+        and ``max`` time to close, in ``time_unit``.
 
     Examples
     --------
@@ -137,14 +136,13 @@ def resolution_times(complaints: pd.DataFrame, *, by="outcome", unit: str = "hou
     resolved_unsatisfied           1           0    36.0
     unresolved                     1           1     NaN
     """
-    if unit not in TIME_UNITS:
-        raise CrmlabInputError(f"unit={unit!r}: use one of {list(TIME_UNITS)}.")
+    require_option(time_unit, ("hours", "days"), name="time_unit")
     need = ["opened_ts", "closed_ts"] + ([] if by is None else [by])
     require_columns(complaints.columns, need, table="complaints")
     require_nonempty(complaints, table="complaints")
     opened = datetime_column(complaints["opened_ts"], column="opened_ts", table="complaints")
     closed = datetime_column(complaints["closed_ts"], column="closed_ts", table="complaints", allow_missing=True)
-    hours = (closed - opened).dt.total_seconds() / TIME_UNITS[unit]
+    hours = (closed - opened).dt.total_seconds() / (TIME_UNITS[time_unit] * 86400)
     early = hours < 0
     if early.any():
         raise CrmlabInputError(f"complaints: 'closed_ts' is before 'opened_ts' in {describe_rows(complaints.index[early])}; "
@@ -158,7 +156,7 @@ def resolution_times(complaints: pd.DataFrame, *, by="outcome", unit: str = "hou
     out["median"] = groups.median()
     out["p90"] = groups.quantile(0.9)
     out["max"] = groups.max()
-    out.attrs["unit"] = unit
+    out.attrs["time_unit"] = time_unit
     if by is not None and str(by) in ("outcome", "cause"):
         out.insert(0, "name_zh", out.index.map(GROUP_ZH))
     return report_set_aside(out, {"open complaints (no closing time)": int(out["still_open"].sum())},

@@ -31,7 +31,7 @@ from __future__ import annotations
 import pandas as pd
 
 from crmlab.rfm import CLASSES, SEGMENTS
-from crmlab.validation import CrmlabInputError
+from crmlab.validation import CrmlabInputError, require_option
 
 #: key, English, Chinese, product changes, presentation changes, how needs are learned, example.
 CUSTOMISATION_TYPES = (
@@ -123,8 +123,7 @@ def customisation_by_segment(*, scheme: str = "rfm_classes", needs: pd.DataFrame
     >>> t.loc["important_value", ["segment_zh", "type_zh"]].tolist()
     ['重要价值客户', '合作式']
     """
-    if scheme not in SCHEMES:
-        raise CrmlabInputError(f"scheme={scheme!r}: use one of {list(SCHEMES)}.")
+    require_option(scheme, SCHEMES, name="scheme")
     labels, mapping = SCHEMES[scheme]
     types = customisation_types()
     rows = [(key, en, zh, mapping[key][0], mapping[key][1]) for key, en, zh, *_ in labels]

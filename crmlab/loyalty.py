@@ -34,9 +34,9 @@ import pandas as pd
 
 from crmlab._intervals import wilson_interval, z_value
 from crmlab.datasets.schema import LOYALTY_TYPES, SAT_LEVELS
-from crmlab._checks import answers, boolean, frame_check, id_columns, purchase_times
+from crmlab.validation import (CrmlabInputError, answers, as_date, boolean, describe_rows, frame_check, id_columns,
+                               purchases_before, report_set_aside, require_columns)
 from crmlab.retention import churn_by_group
-from crmlab.validation import CrmlabInputError, as_date, describe_rows, report_set_aside, require_columns
 
 __all__ = ["LOYALTY_TYPE_LABELS", "MATRIX_LABELS", "loyalty_indicators", "repeat_purchase_rate", "loyalty_matrix",
            "loyalty_type_mix", "satisfaction_trap"]
@@ -111,7 +111,7 @@ def loyalty_indicators(purchases: pd.DataFrame, *, as_of, window_days: int = 365
     if not isinstance(deal_threshold, (int, float)) or not 0 < deal_threshold < 1:
         raise CrmlabInputError(f"deal_threshold={deal_threshold!r} must be a share between 0 and 1, e.g. 0.15.")
     require_columns(purchases.columns, ["customer_id", "order_id", "order_ts", "revenue"], table="purchases")
-    kept, counts = purchase_times(purchases, as_of)
+    kept, counts = purchases_before(purchases, as_of)
     revenue = pd.to_numeric(kept["revenue"], errors="coerce")
     if revenue.isna().any():
         raise CrmlabInputError(f"purchases: column 'revenue' must be a number; it is not in "

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlab.validation import CrmlabInputError, describe_rows, require_columns, require_nonempty
+from crmlab.validation import CrmlabInputError, describe_rows, require_columns, require_nonempty, require_option
 
 #: Names of the classes of the standard three-class ABC analysis.
 ABC_NAMES = {"A": ("key customers", "关键客户"), "B": ("major customers", "主要客户"),
@@ -250,9 +250,8 @@ def abc_classes(data, *, thresholds=(0.8, 0.95), by: str = "value", value: str |
     c         0.95         B
     d         1.00         C
     """
-    if by not in ("value", "customers"):
-        raise CrmlabInputError(f"by={by!r} is not a rule; use by='value' (cumulative share of the value) "
-                               "or by='customers' (share of customers).")
+    require_option(by, ("value", "customers"), name="by",
+                   fix="'value': classes by cumulative share of the value; 'customers': by share of customers.")
     try:
         cuts = np.asarray(thresholds, dtype=float).ravel()
     except (TypeError, ValueError):

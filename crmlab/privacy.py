@@ -29,7 +29,7 @@ import difflib
 
 import pandas as pd
 
-from crmlab.identify import normalise_email, normalise_id_number, normalise_phone
+from crmlab.fields import normalise_email, normalise_id_number, normalise_phone
 from crmlab.validation import CrmlabInputError, report_set_aside, require_columns
 
 __all__ = ["PII_COLUMNS", "ROLES", "mask_phone", "mask_id_number", "mask_email", "mask_name", "mask_login",

@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlab import identify
+from crmlab import fields, identify
 from crmlab.validation import DATETIME_FORMATS, CrmlabInputError, as_date, require_columns, require_nonempty
 
 __all__ = ["quality_report", "invalid_values", "CHECKS"]
@@ -78,20 +78,20 @@ def _checked(kind: str, raw: pd.Series, *, earliest, as_of):
         std = text.str.strip()
         return filled, filled, filled, std
     if kind == "phone":
-        std = identify.normalise_phone(text)
+        std = fields.normalise_phone(text)
         return filled, std.notna(), text.eq(std).fillna(False), std
     if kind == "email":
-        std = identify.normalise_email(text)
+        std = fields.normalise_email(text)
         return filled, std.notna(), text.eq(std).fillna(False), std
     if kind == "id_number":
-        std = identify.normalise_id_number(text)
-        return filled, identify.id_number_valid(text), text.eq(std).fillna(False), std
+        std = fields.normalise_id_number(text)
+        return filled, fields.id_number_valid(text), text.eq(std).fillna(False), std
     if kind == "name":
-        std = identify.normalise_name(text)
+        std = fields.normalise_name(text)
         valid = std.str.fullmatch(r"[\u4e00-\u9fff·a-z]{2,20}").fillna(False).astype(bool)
         return filled, valid, text.eq(std).fillna(False), std
     if kind == "city":
-        std = identify.normalise_city(text)
+        std = fields.normalise_city(text)
         valid = std.str.fullmatch(r"[\u4e00-\u9fff]+").fillna(False).astype(bool)
         return filled, valid, text.eq(std).fillna(False), std
     if kind == "login":

@@ -32,7 +32,7 @@ import pandas as pd
 
 from crmlab._intervals import wilson_interval, z_value
 from crmlab.validation import (CrmlabInputError, as_date, datetime_column, report_set_aside, require_columns,
-                               require_nonempty)
+                               require_nonempty, require_option)
 
 #: Customers scored at once: keeps the dense customer x item score matrix small.
 CHUNK = 20_000
@@ -287,8 +287,7 @@ class CoPurchaseRecommender(_Recommender):
     def __init__(self, *, item: str = "product_id", customer: str = "customer_id", score: str = "confidence",
                  verbose: bool = True):
         super().__init__(item=item, customer=customer, verbose=verbose)
-        if score not in ("confidence", "lift"):
-            raise CrmlabInputError(f"score={score!r}: use 'confidence' or 'lift'.")
+        require_option(score, ("confidence", "lift"), name="score")
         self.score = score
 
     def fit(self, lines: pd.DataFrame) -> "CoPurchaseRecommender":

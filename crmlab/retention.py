@@ -42,9 +42,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlab._checks import aligned, boolean, frame_check, purchase_times, shown
+from crmlab.validation import (CrmlabInputError, aligned, as_date, boolean, describe_rows, frame_check,
+                               purchases_before, report_set_aside, require_columns, require_option, shown)
 from crmlab._intervals import wilson_interval, z_value
-from crmlab.validation import CrmlabInputError, as_date, describe_rows, report_set_aside, require_columns
 
 __all__ = ["customer_lifetimes", "kaplan_meier", "median_survival", "cohort_retention", "average_retention",
            "churn_by_group", "churn_drivers", "winback_priority"]
@@ -103,7 +103,7 @@ def customer_lifetimes(purchases: pd.DataFrame, *, as_of, inactive_days: int = 1
     as_of = as_date(as_of, name="as_of")
     if not isinstance(inactive_days, (int, np.integer)) or inactive_days < 1:
         raise CrmlabInputError(f"inactive_days={inactive_days!r} must be a whole number of days >= 1, e.g. 180.")
-    kept, counts = purchase_times(purchases, as_of)
+    kept, counts = purchases_before(purchases, as_of)
     # Integer codes per customer, once: grouping on them is many times faster than on id strings.
     codes, customers = pd.factorize(kept["customer_id"], sort=True)
     g = kept.reset_index(drop=True).groupby(codes)
@@ -320,11 +320,10 @@ def cohort_retention(purchases: pd.DataFrame, *, as_of, period: str = "M", max_p
     2025-02          1  1.0  0.0  NaN
     """
     as_of = as_date(as_of, name="as_of")
-    if period not in ("M", "Q"):
-        raise CrmlabInputError(f"period={period!r}: use 'M' (months) or 'Q' (quarters).")
+    require_option(period, ("M", "Q"), name="period", fix="'M': months, 'Q': quarters.")
     if max_periods is not None and (not isinstance(max_periods, (int, np.integer)) or max_periods < 1):
         raise CrmlabInputError(f"max_periods={max_periods!r} must be a whole number >= 1.")
-    kept, counts = purchase_times(purchases, as_of)
+    kept, counts = purchases_before(purchases, as_of)
     ordinal = kept["order_ts"].dt.to_period(period).array.asi8
     codes, _ = pd.factorize(kept["customer_id"])
     act = pd.DataFrame({"customer": codes, "p": ordinal}).drop_duplicates()

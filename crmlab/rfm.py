@@ -32,7 +32,7 @@ Examples
 >>> log = pd.DataFrame({"customer_id": ["a", "a", "b"],
 ...                     "order_ts": pd.to_datetime(["2025-12-01 10:00", "2025-12-30 18:00", "2025-06-01 09:30"]),
 ...                     "revenue": [100.0, 50.0, 20.0]})
->>> rfm_table(log, analysis_date="2026-01-01")[["recency_days", "frequency", "monetary"]]
+>>> rfm_table(log, as_of="2026-01-01")[["recency_days", "frequency", "monetary"]]
              recency_days  frequency  monetary
 customer_id                                   
 a                       2          2     150.0
@@ -43,10 +43,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlab.validation import (CrmlabInputError, amount_column, as_date, datetime_column, describe_rows,
-                               report_set_aside, require_columns, require_nonempty)
+from crmlab.validation import (TIME_UNITS, CrmlabInputError, amount_column, as_date, datetime_column, describe_rows,
+                               frame_check, in_window, report_set_aside, require_columns, require_nonempty,
+                               require_option)
 
-TIME_UNITS = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12}
+#: The units recency can be given in (lengths in :data:`crmlab.validation.TIME_UNITS`).
+RECENCY_UNITS = ("days", "weeks", "months")
 
 #: The 11 segments of the R x FM grid: key, English name, Chinese name, what to do.
 SEGMENTS = (
@@ -88,8 +90,8 @@ CLASSES = (
 
 # ---------------------------------------------------------------- the RFM table
 
-def rfm_table(transactions: pd.DataFrame, *, analysis_date, customer: str = "customer_id",
-              timestamp: str = "order_ts", amount: str = "revenue", time_unit: str = "days",
+def rfm_table(transactions: pd.DataFrame, *, as_of, customer_col: str = "customer_id",
+              time_col: str = "order_ts", amount_col: str = "revenue", time_unit: str = "days",
               start=None, verbose: bool = True) -> pd.DataFrame:
     """Recency, frequency and monetary value per customer from a transaction log (交易记录).
 
@@ -98,12 +100,12 @@ def rfm_table(transactions: pd.DataFrame, *, analysis_date, customer: str = "cus
     transactions : DataFrame
         One row per purchase (a return or a cancellation is not a row: use
         :func:`rfm_from_orders` for the sample company's orders). Columns
-        named by ``customer``, ``timestamp`` and ``amount``.
-    analysis_date : str or Timestamp
+        named by ``customer_col``, ``time_col`` and ``amount_col``.
+    as_of : str or Timestamp
         The date the analysis looks back from (分析日期), a calendar date
         such as ``"2026-01-01"`` (usually the day after the data end).
         Purchases on or after it are set aside and counted.
-    customer, timestamp, amount : str
+    customer_col, time_col, amount_col : str
         Column names of the customer id, the purchase time (datetime, or text
         such as ``2024-06-18 10:05:00``) and the amount (a number >= 0;
         zero-value purchases count as purchases).
@@ -113,7 +115,7 @@ def rfm_table(transactions: pd.DataFrame, *, analysis_date, customer: str = "cus
     start : str or Timestamp, optional
         First day of the window: purchases before it are set aside and
         counted, so F and M are "in the last ..." (e.g. 12 months).
-        Default: all history before the analysis date.
+        Default: all history before ``as_of``.
     verbose : bool, default True
         Print one line with the rows set aside (also in
         ``result.attrs["set_aside"]``).
@@ -127,7 +129,7 @@ def rfm_table(transactions: pd.DataFrame, *, analysis_date, customer: str = "cus
         ``first_purchase``, ``last_purchase``
         (datetime), ``recency_<unit>``, ``frequency`` (number of purchases),
         ``monetary`` (total amount). ``attrs["rfm"]`` records the analysis
-        date, window, unit and definitions.
+        date (``as_of``), window, unit and definitions.
 
     Raises
     ------
@@ -142,47 +144,41 @@ def rfm_table(transactions: pd.DataFrame, *, analysis_date, customer: str = "cus
     >>> log = pd.DataFrame({"customer_id": ["a", "a", "b"],
     ...                     "order_ts": ["2025-12-01", "2025-12-30 18:00:00", "2026-01-03"],
     ...                     "revenue": [100.0, 50.0, 20.0]})
-    >>> rfm = rfm_table(log, analysis_date="2026-01-01", time_unit="weeks")
-    rfm_table: set aside 1 purchases on or after the analysis date 2026-01-01
+    >>> rfm = rfm_table(log, as_of="2026-01-01", time_unit="weeks")
+    rfm_table: set aside 1 purchases on or after as_of 2026-01-01
     >>> rfm[["recency_weeks", "frequency", "monetary"]].round(3)
                  recency_weeks  frequency  monetary
     customer_id                                    
     a                    0.286          2     150.0
     """
-    if not isinstance(transactions, pd.DataFrame):
-        raise CrmlabInputError(f"rfm_table: expected a DataFrame of purchases, got {type(transactions).__name__}.")
-    if time_unit not in TIME_UNITS:
-        raise CrmlabInputError(f"time_unit={time_unit!r} is not a unit; use one of {list(TIME_UNITS)}.")
-    require_columns(transactions.columns, [customer, timestamp, amount], table="transactions")
-    require_nonempty(transactions, table="transactions")
-    end = as_date(analysis_date, name="analysis_date")
+    frame_check(transactions, "transactions")
+    require_option(time_unit, RECENCY_UNITS, name="time_unit")
+    require_columns(transactions.columns, [customer_col, time_col, amount_col], table="transactions")
+    end = as_date(as_of, name="as_of")
     first = None if start is None else as_date(start, name="start")
     if first is not None and first >= end:
-        raise CrmlabInputError(f"start ({first.date()}) must be before analysis_date ({end.date()}).")
-    ts = datetime_column(transactions[timestamp], column=timestamp, table="transactions")
-    money = amount_column(transactions[amount], column=amount, table="transactions")
+        raise CrmlabInputError(f"start ({first.date()}) must be before as_of ({end.date()}).")
+    ts = datetime_column(transactions[time_col], column=time_col, table="transactions")
+    money = amount_column(transactions[amount_col], column=amount_col, table="transactions")
 
-    ids = transactions[customer].to_numpy()
-    no_customer = transactions[customer].isna().to_numpy()
-    after = (ts >= end).to_numpy()
-    before = np.zeros(len(ts), bool) if first is None else (ts < first).to_numpy()
-    keep = ~(no_customer | after | before)
+    ids = transactions[customer_col].to_numpy()
+    keep, set_aside = in_window(ts, transactions[customer_col], end=end, start=first)
     if not keep.any():
         raise CrmlabInputError(
             f"rfm_table: no purchase with a customer id falls in the window "
             f"{first.date() if first is not None else 'start of data'} to {end.date()} (exclusive); the data run from "
-            f"{ts.min()} to {ts.max()}. Choose an analysis_date after the purchases.")
+            f"{ts.min()} to {ts.max()}. Choose an as_of date after the purchases.")
     ids, stamps, amounts = ids[keep], ts.to_numpy()[keep], money.to_numpy()[keep]
     # Each customer's purchases as one run of rows. purchases() returns them sorted by customer, so the
     # runs are there already and millions of text ids need no hashing: if the runs' ids increase, no
     # customer comes back later. Otherwise factorise all ids and sort first.
     starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-    index = pd.Index(ids[starts], name=customer)
+    index = pd.Index(ids[starts], name=customer_col)
     if not (_increasing(ids[starts]) or index.is_unique):
         order = np.argsort(pd.factorize(ids)[0], kind="stable")
         ids, stamps, amounts = ids[order], stamps[order], amounts[order]
         starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-        index = pd.Index(ids[starts], name=customer)
+        index = pd.Index(ids[starts], name=customer_col)
     ticks = stamps.view("int64")
     last = np.maximum.reduceat(ticks, starts).view(stamps.dtype)
     days = (end.to_datetime64().astype("datetime64[D]") - last.astype("datetime64[D]")).astype("int64")
@@ -194,18 +190,14 @@ def rfm_table(transactions: pd.DataFrame, *, analysis_date, customer: str = "cus
         "monetary": np.add.reduceat(amounts, starts),
     }, index=index)
     out.attrs["rfm"] = {
-        "analysis_date": str(end.date()), "start": None if first is None else str(first.date()),
+        "as_of": str(end.date()), "start": None if first is None else str(first.date()),
         "time_unit": time_unit,
-        "recency": "calendar days from the day of the last purchase to the analysis date"
+        "recency": "calendar days from the day of the last purchase to as_of"
                    + ("" if time_unit == "days" else f", divided by {TIME_UNITS[time_unit]:g}"),
         "frequency": "number of purchases (rows) in the window",
-        "monetary": f"total of '{amount}' in the window",
+        "monetary": f"total of '{amount_col}' in the window",
     }
-    return report_set_aside(out, {
-        "rows without a customer id": no_customer.sum(),
-        f"purchases on or after the analysis date {end.date()}": (after & ~no_customer).sum(),
-        f"purchases before the start {first.date() if first is not None else ''}".strip(): (before & ~no_customer).sum(),
-    }, what="rfm_table", verbose=verbose)
+    return report_set_aside(out, set_aside, what="rfm_table", verbose=verbose)
 
 
 def _increasing(values) -> bool:
@@ -215,7 +207,7 @@ def _increasing(values) -> bool:
         return False
 
 
-def rfm_from_orders(orders: pd.DataFrame, order_lines: pd.DataFrame, *, analysis_date, returns: str = "exclude",
+def rfm_from_orders(orders: pd.DataFrame, order_lines: pd.DataFrame, *, as_of, returns: str = "exclude",
                     value: str = "revenue", time_unit: str = "days", start=None, verbose: bool = True) -> pd.DataFrame:
     """RFM of the sample company's customers from orders and order lines.
 
@@ -229,7 +221,7 @@ def rfm_from_orders(orders: pd.DataFrame, order_lines: pd.DataFrame, *, analysis
     ----------
     orders, order_lines : DataFrame
         As ``load_data("orders")`` and ``load_data("order_lines")``.
-    analysis_date, time_unit, start, verbose
+    as_of, time_unit, start, verbose
         As in :func:`rfm_table`.
     returns : {"exclude", "zero"}, default "exclude"
         Rule for returned orders, passed to ``purchases``.
@@ -245,22 +237,20 @@ def rfm_from_orders(orders: pd.DataFrame, order_lines: pd.DataFrame, *, analysis
     --------
     >>> from crmlab.datasets import load_data
     >>> rfm = rfm_from_orders(load_data("orders"), load_data("order_lines"),
-    ...                       analysis_date="2026-01-01")   # doctest: +ELLIPSIS
+    ...                       as_of="2026-01-01")   # doctest: +ELLIPSIS
     purchases: set aside 1 512 cancelled orders, 1 955 returned orders
     >>> rfm.columns.tolist()
     ['first_purchase', 'last_purchase', 'recency_days', 'frequency', 'monetary']
     """
     from crmlab.transactions import purchases
 
-    if value not in ("revenue", "margin"):
-        raise CrmlabInputError(f"value={value!r}: use 'revenue' (实付金额) or 'margin' (毛利).")
+    require_option(value, ("revenue", "margin"), name="value")  # 实付金额 or 毛利
     bought = purchases(orders, order_lines, returns=returns, verbose=verbose)
     if value == "margin":
         # Margin can be negative (a discount larger than the margin); RFM needs amounts >= 0.
         negative = bought["margin"] < 0
         bought = bought.assign(margin=bought["margin"].clip(lower=0))
-    out = rfm_table(bought, analysis_date=analysis_date, amount=value, time_unit=time_unit, start=start,
-                    verbose=verbose)
+    out = rfm_table(bought, as_of=as_of, amount_col=value, time_unit=time_unit, start=start, verbose=verbose)
     out.attrs["rfm"]["returns"] = f"purchases(returns={returns!r})"
     counts = {**bought.attrs.get("set_aside", {}), **out.attrs.get("set_aside", {})}
     if value == "margin":
@@ -360,12 +350,11 @@ def rfm_scores(rfm: pd.DataFrame, *, q: int = 5, cutoffs: dict | None = None) ->
 
 
 def _recency_column(rfm) -> str:
-    if not isinstance(rfm, pd.DataFrame):
-        raise CrmlabInputError(f"expected the DataFrame of rfm_table, got {type(rfm).__name__}.")
-    found = [c for c in rfm.columns if str(c) in {f"recency_{u}" for u in TIME_UNITS}]
+    frame_check(rfm, "rfm")
+    found = [c for c in rfm.columns if str(c) in {f"recency_{u}" for u in RECENCY_UNITS}]
     if len(found) != 1:
         raise CrmlabInputError(
-            f"rfm needs exactly one recency column named with its unit ({', '.join(f'recency_{u}' for u in TIME_UNITS)}); "
+            f"rfm needs exactly one recency column named with its unit ({', '.join(f'recency_{u}' for u in RECENCY_UNITS)}); "
             f"found {found or 'none'} among {list(map(str, rfm.columns))}. Make the table with rfm_table().")
     return found[0]
 
@@ -504,8 +493,8 @@ def rfm_classes(rfm: pd.DataFrame, *, split: str = "mean", on: str = "values") -
                               or not all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
                                          and np.isfinite(v) for v in given.values())):
         raise CrmlabInputError(f"split={split!r}: give a number for each of 'recency', 'frequency' and 'monetary'.")
-    if on not in ("values", "scores"):
-        raise CrmlabInputError(f"on={on!r}: use 'values' (recency, frequency, monetary) or 'scores' (r/f/m_score).")
+    require_option(on, ("values", "scores"), name="on",
+                   fix="'values': recency, frequency, monetary; 'scores': r_score, f_score, m_score.")
     if on == "values":
         columns = [_recency_column(rfm), "frequency", "monetary"]
     else:

@@ -48,10 +48,10 @@ import difflib
 import numpy as np
 import pandas as pd
 
-from crmlab._checks import answers, frame_check, id_columns, scale_pair
+from crmlab.validation import (CrmlabInputError, answers, describe_rows, frame_check, id_columns, report_set_aside,
+                               require_columns, require_option, scale_pair)
 from crmlab._intervals import wilson_interval, z_value
 from crmlab.datasets.schema import SAT_LEVELS, SERVQUAL_DIMENSIONS
-from crmlab.validation import CrmlabInputError, describe_rows, report_set_aside, require_columns
 
 __all__ = [
     "LEVEL_LABELS", "DIMENSION_LABELS", "QUADRANT_LABELS", "NPS_GROUPS",
@@ -421,8 +421,7 @@ def servqual_gaps(survey: pd.DataFrame, *, by: str = "dimension", weights="state
     >>> g["gap"].idxmin()
     'reliability'
     """
-    if by not in ("dimension", "item"):
-        raise CrmlabInputError(f"by={by!r}: use 'dimension' or 'item'.")
+    require_option(by, ("dimension", "item"), name="by")
     scores = servqual_scores(survey, weights=weights, dimensions=dimensions, scale=scale, verbose=verbose)
     dims = _dimensions(dimensions)
     z_value(confidence)
@@ -736,8 +735,7 @@ def net_promoter_score(data, *, column: str = "recommend", by=None, promoter_min
           nps  ci_low  ci_high
     all  30.0   -18.4     78.4
     """
-    if method not in ("adjusted_wald", "wald"):
-        raise CrmlabInputError(f"method={method!r}: use 'adjusted_wald' or 'wald'.")
+    require_option(method, ("adjusted_wald", "wald"), name="method")
     z = z_value(confidence)
     if isinstance(data, pd.Series):
         data = data.to_frame(column)

@@ -21,7 +21,7 @@ and enquiries, service calls, feedback and complaints the customer starts
 Segments come from the chapter 4 modules, never from here: join them in by
 ``customer_id`` and name the column in ``by``::
 
-    classes = rfm_classes(rfm_from_orders(orders, order_lines, analysis_date="2025-01-01"))
+    classes = rfm_classes(rfm_from_orders(orders, order_lines, as_of="2025-01-01"))
     contacts = interactions.join(classes["rfm_class"], on="customer_id")
     channel_summary(contacts, by=["rfm_class", "channel"])
 
@@ -33,19 +33,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlab._checks import boolean
+from crmlab.validation import (CrmlabInputError, amount_column, boolean, datetime_column, describe_rows,
+                               report_set_aside, require_columns, require_labels, require_nonempty)
 from crmlab._intervals import wilson_interval, z_value
 from crmlab.datasets.schema import TABLES
-from crmlab.validation import (
-    CrmlabInputError,
-    amount_column,
-    datetime_column,
-    describe_rows,
-    report_set_aside,
-    require_columns,
-    require_labels,
-    require_nonempty,
-)
 
 #: The contact channels of the data dictionary (接触渠道).
 CONTACT_CHANNELS = next(c.levels for c in TABLES["interactions"].columns if c.name == "channel")

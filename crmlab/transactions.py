@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlab.validation import (CrmlabInputError, amount_column, datetime_column, describe_rows,
-                               report_set_aside, require_columns, require_labels, require_nonempty)
+from crmlab.validation import (CrmlabInputError, amount_column, datetime_column, describe_rows, report_set_aside,
+                               require_columns, require_labels, require_nonempty, require_option)
 
 RETURN_RULES = ("exclude", "zero")
 
@@ -55,8 +55,7 @@ def purchases(orders: pd.DataFrame, order_lines: pd.DataFrame, *, returns: str =
     >>> p.columns.tolist()
     ['customer_id', 'order_id', 'order_ts', 'channel', 'returned', 'revenue', 'cost', 'margin']
     """
-    if returns not in RETURN_RULES:
-        raise CrmlabInputError(f"returns={returns!r} is not a rule; use one of {RETURN_RULES}.")
+    require_option(returns, RETURN_RULES, name="returns")
     require_columns(orders.columns, ["order_id", "customer_id", "order_ts", "channel", "status"], table="orders")
     require_columns(order_lines.columns, ["order_id", "net_amount", "cost"], table="order_lines")
     require_nonempty(orders, table="orders")

@@ -12,6 +12,22 @@ class CrmlabInputError(ValueError):
     """Input data or arguments that crmlab cannot use as given (输入数据有误)."""
 
 
+#: Length of each time unit the kit reports in, in days (one table for every module;
+#: a month is the average calendar month, 365.25 / 12 days).
+TIME_UNITS = {"hours": 1 / 24, "days": 1.0, "weeks": 7.0, "months": 365.25 / 12}
+
+
+def require_option(value, options, *, name: str, fix: str = ""):
+    """Return ``value`` if it is one of ``options``, else raise naming them, the nearest one and ``fix``
+    (what the options mean)."""
+    options = list(options)
+    if value in options:
+        return value
+    near = difflib.get_close_matches(str(value), [str(o) for o in options], n=1)
+    hint = f" Did you mean {near[0]!r}?" if near else ""
+    raise CrmlabInputError(f"{name}={value!r} is not one of {options}.{hint} {fix}".rstrip())
+
+
 def require_columns(columns, required, *, table: str = "table") -> None:
     """Raise :class:`CrmlabInputError` if any of ``required`` is not in ``columns``.
 
@@ -195,3 +211,141 @@ def require_labels(values, allowed, *, column: str, table: str = "table", fix: s
         raise CrmlabInputError(
             f"{table}: column '{column}' has unknown or missing labels in {describe_rows(text.index[bad])}, "
             f"e.g. {text[bad].iloc[0]!r}. Allowed: {list(allowed)}. {fix}".rstrip())
+
+
+#: Id columns carried from a survey into per-respondent results, when present.
+ID_COLUMNS = ("response_id", "customer_id")
+
+
+def shown(value) -> str:
+    """A cell value as a student reads it in a message: text quoted, numbers plain (11, not np.int64(11))."""
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def frame_check(data, table: str) -> None:
+    """Raise unless ``data`` is a non-empty DataFrame."""
+    import pandas as pd
+
+    if not isinstance(data, pd.DataFrame):
+        raise CrmlabInputError(f"{table} must be a pandas DataFrame, not {type(data).__name__}. "
+                               "Load it with crmlab.load_data(...) or pd.read_csv(...).")
+    require_nonempty(data, table=table)
+
+
+def scale_pair(scale, name: str = "scale") -> tuple[float, float]:
+    """``scale`` as ``(low, high)`` floats with low < high."""
+    try:
+        lo, hi = (float(v) for v in scale)
+    except (TypeError, ValueError):
+        raise CrmlabInputError(f"{name}={scale!r} must be a pair (lowest, highest answer), e.g. (1, 7).") from None
+    if not lo < hi:
+        raise CrmlabInputError(f"{name}={scale!r}: the lowest answer must be below the highest.")
+    return lo, hi
+
+
+def answers(frame: pd.DataFrame, columns, *, scale, table: str = "survey"):
+    """The answers in ``columns`` as floats, checked against ``scale``.
+
+    Returns the values and a boolean Series marking rows with a missing answer.
+    """
+    import pandas as pd
+
+    columns = list(columns)
+    require_columns(frame.columns, columns, table=table)
+    lo, hi = scale_pair(scale)
+    raw = frame[columns]
+    values = raw.apply(pd.to_numeric, errors="coerce").astype("float64")
+    for col in columns:
+        if pd.api.types.is_bool_dtype(raw[col]):
+            raise CrmlabInputError(f"{table}: column '{col}' holds True/False, not survey answers on a {lo:g}–{hi:g} scale.")
+        not_number = values[col].isna() & raw[col].notna()
+        if not_number.any():
+            raise CrmlabInputError(
+                f"{table}: column '{col}' has answers that are not numbers in {describe_rows(frame.index[not_number])}, "
+                f"e.g. {shown(raw[col][not_number].iloc[0])}. Fix: write the answers as numbers "
+                "(or leave the cell empty for no answer).")
+        outside = (values[col] < lo) | (values[col] > hi)
+        if outside.any():
+            raise CrmlabInputError(
+                f"{table}: column '{col}' has answers outside the scale {lo:g}–{hi:g} in "
+                f"{describe_rows(frame.index[outside])}, e.g. {shown(raw[col][outside].iloc[0])}. Fix: correct these "
+                f"answers or leave them empty (the row is then set aside); if the question used another scale, "
+                f"pass scale=(lowest, highest).")
+    return values, values.isna().any(axis=1)
+
+
+def id_columns(frame: pd.DataFrame, rows) -> pd.DataFrame:
+    """The id columns of ``frame`` present (:data:`ID_COLUMNS`), for the selected rows."""
+    import pandas as pd
+
+    return frame.loc[rows, [c for c in ID_COLUMNS if c in frame.columns]].copy()
+
+
+def in_window(times, customers, *, end, start=None, late: str | None = None):
+    """Which purchases count: those with a customer and a time in [``start``, ``end``).
+
+    The one rule for "the purchases of an analysis period": ``end`` is exclusive, the
+    day after the last day analysed (``as_of`` everywhere in the kit), ``start`` the
+    optional first day. Returns a boolean array of the rows kept and the counts of the
+    rows set aside, by reason (``late`` names the purchases on or after ``end``), for
+    :func:`report_set_aside`.
+    """
+    import numpy as np
+
+    no_customer = customers.isna().to_numpy()
+    no_time = times.isna().to_numpy() & ~no_customer
+    after = (times >= end).to_numpy() & ~no_customer  # a missing time compares False
+    before = np.zeros(len(times), bool) if start is None else (times < start).to_numpy() & ~no_customer
+    counts = {"purchases without a customer id": no_customer.sum(), "purchases without a time": no_time.sum(),
+              late or f"purchases on or after as_of {end:%Y-%m-%d}": after.sum()}
+    if start is not None:
+        counts[f"purchases before start {start:%Y-%m-%d}"] = before.sum()
+    return ~(no_customer | no_time | after | before), counts
+
+
+def purchases_before(purchases, as_of):
+    """The rows of a purchase log (``customer_id``, ``order_ts``) before ``as_of``, checked,
+    and the counts of the rows set aside (:func:`in_window`)."""
+    import pandas as pd
+
+    frame_check(purchases, "purchases")
+    require_columns(purchases.columns, ["customer_id", "order_ts"], table="purchases")
+    if not pd.api.types.is_datetime64_any_dtype(purchases["order_ts"]):
+        raise CrmlabInputError("purchases: column 'order_ts' is not a date/time column. Make the table with "
+                               "crmlab.transactions.purchases(orders, order_lines), or convert it with pd.to_datetime.")
+    keep, counts = in_window(purchases["order_ts"], purchases["customer_id"], end=as_of)
+    return purchases[keep], counts
+
+
+def boolean(values: pd.Series, column: str, table: str) -> pd.Series:
+    """A True/False (or 0/1) column as bool with NA kept; anything else is an error."""
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(values):
+        return values.astype("boolean")
+    bad = values.notna() & ~values.isin([0, 1])
+    if bad.any():
+        raise CrmlabInputError(f"{table}: column '{column}' must be True/False (or 1/0); it is not in "
+                               f"{describe_rows(values.index[bad])}, e.g. {shown(values[bad].iloc[0])}.")
+    return values.astype("Float64").astype("boolean")
+
+
+def aligned(frame: pd.DataFrame, values, name: str) -> pd.Series:
+    """A column name of ``frame`` or a Series aligned to its index, as floats."""
+    import pandas as pd
+
+    if isinstance(values, str):
+        require_columns(frame.columns, [values], table="frame")
+        raw = frame[values]
+    elif isinstance(values, pd.Series):
+        raw = values.reindex(frame.index)
+    elif isinstance(values, (int, float)):
+        raw = pd.Series(float(values), index=frame.index)
+    else:
+        raise CrmlabInputError(f"{name} must be a column name, a Series indexed like the frame, or a number.")
+    num = pd.to_numeric(raw, errors="coerce").astype("float64")
+    bad = num.isna() & raw.notna()
+    if bad.any():
+        raise CrmlabInputError(f"{name}: values that are not numbers in {describe_rows(frame.index[bad])}, "
+                               f"e.g. {shown(raw[bad].iloc[0])}.")
+    return num

@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import crmlab.generator_airline as generator
+import crmlab.generator.airline as generator
 from crmlab import airline
 from crmlab.datasets import DATA_DIR, load_data
 from crmlab.datasets.schema import AIRLINE_CLASSES, TABLES
-from crmlab.generator_airline import generate_airline
+from crmlab.generator import generate_airline
 from crmlab.validation import CrmlabInputError
 
 FOLDERS = ("airline", "airline_truth")

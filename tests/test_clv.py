@@ -90,14 +90,13 @@ def test_historical_value_compounds_to_the_analysis_date(capsys):
         "order_ts": pd.to_datetime(["2023-01-01", "2024-12-31", "2024-07-01", "2024-01-01", "2025-02-01"]),
         "margin": [100.0, 50.0, -20.0, 10.0, 30.0],
     })
-    hv = clv.historical_value(tx, as_of="2024-12-31", annual_rate=0.10)
-    years_a = 730 / 365.25
-    assert hv.loc["A", "historical_value"] == pytest.approx(100 * 1.1 ** years_a + 50)
+    hv = clv.historical_value(tx, as_of="2025-01-01", annual_rate=0.10)  # as_of: the day after the last day
+    assert hv.loc["A", "historical_value"] == pytest.approx(100 * 1.1 ** (731 / 365.25) + 50 * 1.1 ** (1 / 365.25))
     assert hv.loc["B", "total_amount"] == -20.0  # a loss-making customer stays negative
     assert hv["n_purchases"].to_dict() == {"A": 2, "B": 1}
-    assert hv.attrs["set_aside"] == {"rows without a customer id": 1, "purchases after 2024-12-31": 1}
-    assert "set aside 1 rows without a customer id, 1 purchases after 2024-12-31" in capsys.readouterr().out
-    plain = clv.historical_value(tx, as_of="2024-12-31", verbose=False)
+    assert hv.attrs["set_aside"] == {"purchases without a customer id": 1, "purchases on or after as_of 2025-01-01": 1}
+    assert "set aside 1 purchases without a customer id, 1 purchases on or after as_of 2025-01-01" in capsys.readouterr().out
+    plain = clv.historical_value(tx, as_of="2025-01-01", verbose=False)
     assert plain["historical_value"].equals(plain["total_amount"])  # rate 0: the plain sum
 
 
@@ -106,14 +105,14 @@ def test_historical_value_compounds_to_the_analysis_date(capsys):
     (lambda t: t.assign(margin=[1, "n/a"]), {}, "'margin' must hold numbers.*row 1"),
     (lambda t: t.assign(order_ts=["2024-01-01T10:00:00Z", "2024-02-01"]), {}, "time-zone"),
     (lambda t: t.iloc[0:0], {}, "transactions is empty"),
-    (lambda t: t, dict(as_of="2020-01-01"), "no purchase on or before as_of=2020-01-01"),
+    (lambda t: t, dict(as_of="2020-01-01"), "no purchase before as_of=2020-01-01"),
     (lambda t: t, dict(annual_rate=-1.5), "annual_rate must be > -1.0"),
 ])
 def test_historical_value_rejects_bad_input(change, kwargs, fragment):
     tx = pd.DataFrame({"customer_id": ["A", "B"], "order_ts": pd.to_datetime(["2024-01-01", "2024-02-01"]),
                        "margin": [1.0, 2.0]})
     with pytest.raises(CrmlabInputError, match=fragment):
-        clv.historical_value(change(tx), **(dict(as_of="2024-12-31") | kwargs))
+        clv.historical_value(change(tx), **(dict(as_of="2025-01-01") | kwargs))
 
 
 # ------------------------------------------------------------------ summary of a transaction log
@@ -134,19 +133,19 @@ def test_summary_by_hand(capsys):
     # calibration period. D: after observation_end. One row without an id.
     assert s.index.tolist() == ["A"]
     a = s.loc["A"]
-    assert (a["frequency"], a["recency_days"], a["T_days"], a["monetary_value"]) == (1, 14.0, 30.0, 20.0)
-    assert (a["frequency_holdout"], a["duration_holdout_days"]) == (1, 30.0)
+    assert (a["repeat_purchases"], a["span_days"], a["T_days"], a["monetary_value"]) == (1, 14.0, 30.0, 20.0)
+    assert (a["purchases_holdout"], a["duration_holdout_days"]) == (1, 30.0)
     assert s.attrs["merged_same_day"] == 1 and s.attrs["time_unit"] == "days"
-    assert s.attrs["set_aside"] == {"rows without a customer id": 1, "transactions after 2024-03-01": 1,
+    assert s.attrs["set_aside"] == {"purchases without a customer id": 1, "transactions after 2024-03-01": 1,
                                     "customers whose first purchase is after 2024-01-31": 2}
-    assert "summary: set aside 1 rows without a customer id" in capsys.readouterr().out
+    assert "summary: set aside 1 purchases without a customer id" in capsys.readouterr().out
 
 
 def test_summary_in_weeks_and_without_holdout():
     s = clv.summary(_log(), calibration_end="2024-03-01", verbose=False)
-    assert list(s.columns) == ["first_purchase", "frequency", "recency_weeks", "T_weeks", "monetary_value"]
-    assert s.loc["A", "recency_weeks"] == pytest.approx(60 / 7)  # 1 Jan -> 1 Mar 2024 (leap year)
-    assert s.loc["A", "recency_weeks"] == s.loc["A", "T_weeks"]  # a purchase on calibration_end: t_x = T
+    assert list(s.columns) == ["first_purchase", "repeat_purchases", "span_weeks", "T_weeks", "monetary_value"]
+    assert s.loc["A", "span_weeks"] == pytest.approx(60 / 7)  # 1 Jan -> 1 Mar 2024 (leap year)
+    assert s.loc["A", "span_weeks"] == s.loc["A", "T_weeks"]  # a purchase on calibration_end: t_x = T
     assert s.loc["A", "monetary_value"] == pytest.approx((20 + 50) / 2)  # repeat purchases only
     assert np.isnan(s.loc["B", "monetary_value"])  # no repeat purchase, no repeat spend
     assert s.attrs["set_aside"]["transactions after 2024-03-01"] == 1
@@ -159,19 +158,19 @@ def test_summary_reproduces_the_cdnow_summary_file():
     # The file's ID is the rank of the customer by first purchase date, then customer id.
     s = s.sort_values(["first_purchase"], kind="stable")
     assert len(s) == len(ref) == 2357
-    assert np.array_equal(s["frequency"], ref["x"])
-    assert np.allclose(s["recency_weeks"].round(2), ref["t_x"])
+    assert np.array_equal(s["repeat_purchases"], ref["x"])
+    assert np.allclose(s["span_weeks"].round(2), ref["t_x"])
     assert np.allclose(s["T_weeks"].round(2), ref["T"])
     assert np.allclose(s["monetary_value"].fillna(0), ref["zbar"], atol=0.0051)  # file rounds to cents
     # Fader, Hardie & Lee (2005a): 1 411 of 2 357 make no repeat purchase; 2 457 repeat transactions.
-    assert (s["frequency"] == 0).sum() == 1411 and s["frequency"].sum() == 2457
+    assert (s["repeat_purchases"] == 0).sum() == 1411 and s["repeat_purchases"].sum() == 2457
 
 
 def test_cdnow_holdout_and_same_day_merging(cdnow):
     # 6 919 rows, 223 of them a second row of a customer on the same day: 6 696 customer-days
     # (datasets/cdnow/README.md), 4 357 of them in the calibration period and 2 339 after.
     assert cdnow.attrs["merged_same_day"] == 223
-    assert len(cdnow) + cdnow["frequency"].sum() + cdnow["frequency_holdout"].sum() == 6696
+    assert len(cdnow) + cdnow["repeat_purchases"].sum() + cdnow["purchases_holdout"].sum() == 6696
     assert (cdnow["duration_holdout_weeks"] == 39.0).all()
 
 
@@ -188,7 +187,7 @@ def test_cdnow_holdout_and_same_day_merging(cdnow):
     (lambda t: t.iloc[0:0], {}, "transactions is empty"),
     (lambda t: t, dict(observation_end="2024-01-01"), "must be after calibration_end"),
     (lambda t: t, dict(calibration_end="2023-06-30"), "no customer bought on or before"),
-    (lambda t: t, dict(time_unit="months"), "time_unit='months' is not supported"),
+    (lambda t: t, dict(time_unit="months"), "time_unit='months' is not one of \\['days', 'weeks'\\]"),
     (lambda t: t, dict(calibration_end="not a date"), "calibration_end must be a date such as"),
     (lambda t: t, dict(calibration_end=pd.Timestamp("2024-03-01", tz="UTC")), "carries a time zone"),
 ])
@@ -252,7 +251,7 @@ def test_gamma_gamma_reproduces_the_published_fit(cdnow, capsys):
     # Spend predictions: between the population mean and the customer's own mean.
     spend = m.expected_spend(cdnow)
     pop = m.population_mean_spend()
-    rep = cdnow["frequency"] > 0
+    rep = cdnow["repeat_purchases"] > 0
     own = cdnow["monetary_value"][rep]
     assert np.all((spend[rep] - pop) * (spend[rep] - own) <= 1e-9)
     assert np.allclose(spend[~rep], pop)
@@ -261,12 +260,13 @@ def test_gamma_gamma_reproduces_the_published_fit(cdnow, capsys):
 def test_cdnow_forecasts_are_sensible(cdnow):
     bg = clv.BGNBD().fit(cdnow)
     alive = bg.probability_alive()
-    assert alive.between(0, 1).all() and (alive[cdnow["frequency"] == 0] == 1).all()  # BG/NBD: no repeat, no dropout
-    # More purchases predicted for more frequent, more recent buyers.
+    # BG/NBD: no repeat purchase, no dropout
+    assert alive.between(0, 1).all() and (alive[cdnow["repeat_purchases"] == 0] == 1).all()
+    # More purchases predicted for customers with more repeat purchases.
     pred = bg.expected_purchases(39)
-    assert pred.groupby(cdnow["frequency"].clip(upper=5)).mean().is_monotonic_increasing
+    assert pred.groupby(cdnow["repeat_purchases"].clip(upper=5)).mean().is_monotonic_increasing
     # In total the 39-week holdout forecast is within 15 % of the 1 882 transactions that happened.
-    assert cdnow["frequency_holdout"].sum() == 1882
+    assert cdnow["purchases_holdout"].sum() == 1882
     assert pred.sum() == pytest.approx(1882, rel=0.15)
     # A just-acquired customer: rate r/alpha per week at first, fewer later as customers drop out.
     new = bg.expected_purchases_new_customer(np.array([0.01, 39.0, 78.0]))
@@ -375,7 +375,7 @@ def _simulate(model, params, n, rng, *, T_cal=52.0, T_hold=52.0):
     x = in_cal.sum(axis=1)
     tx = np.where(x > 0, np.max(np.where(in_cal, times, 0), axis=1), 0.0)
     hold = (active & (times > T[:, None]) & (times <= (T + T_hold)[:, None])).sum(axis=1)
-    return pd.DataFrame({"frequency": x, "recency_weeks": tx, "T_weeks": T, "frequency_holdout": hold,
+    return pd.DataFrame({"repeat_purchases": x, "span_weeks": tx, "T_weeks": T, "purchases_holdout": hold,
                          "alive_at_T": death > T})
 
 
@@ -390,7 +390,7 @@ def test_models_recover_what_was_simulated(model, cls, params):
     z = (m.params_ - np.array(params)) / m.standard_errors_
     assert (z.abs() < 3).all(), z
     # Holdout forecast (1 year) within 4 % of what the simulated customers did.
-    assert m.expected_purchases(52.0).sum() == pytest.approx(data["frequency_holdout"].sum(), rel=0.04)
+    assert m.expected_purchases(52.0).sum() == pytest.approx(data["purchases_holdout"].sum(), rel=0.04)
     # P(alive) is calibrated: its mean is the share truly active at T, within 2 points.
     assert m.probability_alive().mean() == pytest.approx(data["alive_at_T"].mean(), abs=0.02)
 
@@ -401,7 +401,7 @@ def test_gamma_gamma_recovers_what_was_simulated():
     x = rng.integers(1, 12, 6000)
     nu = rng.gamma(q, 1 / gamma, 6000)
     mean_spend = rng.gamma(p * x, 1 / nu) / x  # mean of x Gamma(p, nu) amounts
-    m = clv.GammaGamma().fit(pd.DataFrame({"frequency": x, "monetary_value": mean_spend}))
+    m = clv.GammaGamma().fit(pd.DataFrame({"repeat_purchases": x, "monetary_value": mean_spend}))
     z = (m.params_ - [p, q, gamma]) / m.standard_errors_
     assert (z.abs() < 3).all(), z
     assert m.population_mean_spend() == pytest.approx(p * gamma / (q - 1), rel=0.05)
@@ -434,16 +434,16 @@ def test_bgnbd_recovers_the_planted_purchase_rates(company):
                                                                     rel=0.2)
         # 2025 (holdout) purchases per segment within 20 %.
         pred = m.expected_purchases(group["duration_holdout_weeks"], group).sum()
-        assert pred == pytest.approx(group["frequency_holdout"].sum(), rel=0.2)
+        assert pred == pytest.approx(group["purchases_holdout"].sum(), rel=0.2)
         total_pred += pred
-    assert total_pred == pytest.approx(counts["frequency_holdout"].sum(), rel=0.1)
+    assert total_pred == pytest.approx(counts["purchases_holdout"].sum(), rel=0.1)
 
 
 def test_probability_alive_tracks_who_is_still_active(company):
     counts, _, _ = company
     m = clv.BGNBD().fit(counts)
     alive = counts["dropout_ts"].isna() | (counts["dropout_ts"] > "2024-12-31")
-    rep = counts["frequency"] > 0
+    rep = counts["repeat_purchases"] > 0
     pa = m.probability_alive()
     assert pa[rep].mean() == pytest.approx(alive[rep].mean(), abs=0.06)
     by_bin = alive[rep].groupby(pd.cut(pa[rep], [0, 0.2, 0.4, 0.6, 0.8, 1.0])).mean()
@@ -458,7 +458,7 @@ def test_gamma_gamma_recovers_the_planted_spend(company):
         # Population mean spend p*gamma/(q-1) within 10 % of the planted one (2-6 % observed).
         assert m.population_mean_spend() == pytest.approx(seg["p"] * seg["gamma"] / (seg["q"] - 1), rel=0.10)
         # Shrinking each customer's own mean towards the population mean gets closer to the truth.
-        rep = group[group["frequency"] > 0]
+        rep = group[group["repeat_purchases"] > 0]
         err_model = (m.expected_spend(rep) - rep["mean_spend"]).abs().mean()
         err_own = (rep["monetary_value"] - rep["mean_spend"]).abs().mean()
         assert err_model < err_own
@@ -491,23 +491,25 @@ def test_discounted_clv_predicts_next_years_revenue(company):
 # ------------------------------------------------------------------ bad input to the models
 
 def _tiny():
-    return pd.DataFrame({"frequency": [0, 1, 2, 0, 3, 1, 0, 4, 0, 2, 1, 0],
-                         "recency_weeks": [0, 3.0, 10, 0, 20, 5, 0, 30, 0, 12, 2, 0],
+    return pd.DataFrame({"repeat_purchases": [0, 1, 2, 0, 3, 1, 0, 4, 0, 2, 1, 0],
+                         "span_weeks": [0, 3.0, 10, 0, 20, 5, 0, 30, 0, 12, 2, 0],
                          "T_weeks": [30.0] * 12,
                          "monetary_value": [np.nan, 20, 35, np.nan, 15, 40, np.nan, 22, np.nan, 18, 25, np.nan]})
 
 
 @pytest.mark.parametrize("change, fragment", [
     (lambda s: s.drop(columns="T_weeks"), "missing column\\(s\\) 'T_weeks'"),
-    (lambda s: s.rename(columns={"recency_weeks": "recency", "T_weeks": "T"}), "must say their unit"),
-    (lambda s: s.assign(recency_weeks=s["recency_weeks"].where(s.index != 4, 31.0)),
-     "recency_weeks is greater than T_weeks in row 4"),
-    (lambda s: s.assign(frequency=s["frequency"] + 0.5), "frequency is not a whole number"),
-    (lambda s: s.assign(recency_weeks=s["recency_weeks"].where(s.index != 0, 2.0)), "frequency is 0 but recency"),
+    (lambda s: s.rename(columns={"span_weeks": "span", "T_weeks": "T"}), "must say their unit"),
+    (lambda s: s.rename(columns={"repeat_purchases": "frequency", "span_weeks": "recency", "T_weeks": "T"}),
+     "rename frequency, recency, T to repeat_purchases, span_weeks, T_weeks"),  # a summary from lifetimes
+    (lambda s: s.assign(span_weeks=s["span_weeks"].where(s.index != 4, 31.0)),
+     "span_weeks is greater than T_weeks in row 4"),
+    (lambda s: s.assign(repeat_purchases=s["repeat_purchases"] + 0.5), "repeat_purchases is not a whole number"),
+    (lambda s: s.assign(span_weeks=s["span_weeks"].where(s.index != 0, 2.0)), "repeat_purchases is 0 but span"),
     (lambda s: s.assign(T_weeks=["30"] * 11 + ["soon"]), "'T_weeks' must be a number >= 0.*row 11"),
-    (lambda s: s.assign(frequency=-s["frequency"]), "'frequency' must be a number >= 0"),
+    (lambda s: s.assign(repeat_purchases=-s["repeat_purchases"]), "'repeat_purchases' must be a number >= 0"),
     (lambda s: s.iloc[:5], "too little data to fit: 5 customers"),
-    (lambda s: s.assign(frequency=0, recency_weeks=0.0), "with repeat purchases"),
+    (lambda s: s.assign(repeat_purchases=0, span_weeks=0.0), "with repeat purchases"),
     (lambda s: s.iloc[0:0], "summary is empty"),
 ])
 def test_count_models_reject_bad_summaries(change, fragment):

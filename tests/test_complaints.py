@@ -38,7 +38,7 @@ def test_cause_mix_and_resolution_times_by_hand(capsys):
     assert times.loc["resolved_unsatisfied", "mean"] == 72.0
     assert times.loc["unresolved", "still_open"] == 1
     assert "set aside 1 open complaints" in capsys.readouterr().out
-    assert resolution_times(_complaints(), by=None, unit="days", verbose=False).loc["all", "max"] == 3.0
+    assert resolution_times(_complaints(), by=None, time_unit="days", verbose=False).loc["all", "max"] == 3.0
 
 
 def test_share_of_unhappy_who_complain_by_hand(capsys):
@@ -103,7 +103,7 @@ def test_retention_after_complaints_matches_the_planted_stay_probabilities(compa
     (lambda c: complaint_causes(c.assign(cause=["company", "nobody", "company", "company"])), r"'cause' must be one of"),
     (lambda c: resolution_times(c.assign(closed_ts=["2025-02-01", None, None, None])), r"'closed_ts' is before 'opened_ts' in row 0"),
     (lambda c: resolution_times(c.assign(opened_ts=["2025-03-01", "later", "2025-03-03", "2025-05-01"])), r"not dates in row 1"),
-    (lambda c: resolution_times(c, unit="weeks"), r"unit='weeks'"),
+    (lambda c: resolution_times(c, time_unit="weeks"), r"time_unit='weeks' is not one of"),
     (lambda c: complaint_retention(c.assign(outcome=["fixed", "unresolved", "unresolved", "unresolved"]),
                                    pd.DataFrame({"customer_id": ["a"], "order_ts": ["2025-04-01"]})), r"'outcome' must be one of"),
     (lambda c: complaint_share(c, pd.DataFrame({"customer_id": ["a", "a"]})), r"customer_id is not unique"),

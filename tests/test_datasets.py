@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from crmlab.datasets import DATA_DIR, list_tables, load_data, load_truth, read_table
+from crmlab.datasets import DATA_DIR, data_folder, list_tables, load_data, load_truth, read_table
 from crmlab.datasets.schema import TABLES, render_dictionary
 from crmlab.validation import CrmlabInputError
 
@@ -81,6 +81,23 @@ def test_unknown_table_suggests_the_right_name():
 def test_missing_folder_says_how_to_make_it(tmp_path):
     with pytest.raises(FileNotFoundError, match="crmlab data generate --out FOLDER"):
         load_data("orders", data_dir=tmp_path)
+
+
+def test_data_are_found_in_data_dir_then_the_environment_then_the_shipped_copy(tmp_path, monkeypatch):
+    variant = tmp_path / "variant"
+    (variant / "retail").mkdir(parents=True)
+    (variant / "retail" / "orders.csv").write_bytes((DATA_DIR / "retail" / "orders.csv").read_bytes()[:3000]
+                                                   .rsplit(b"\n", 1)[0] + b"\n")
+    shipped = len(load_data("orders"))
+    monkeypatch.setenv("CRMLAB_DATA_DIR", str(variant))
+    assert data_folder() == variant
+    assert 0 < len(load_data("orders")) < shipped                      # the environment's folder
+    assert len(load_data("orders", data_dir=DATA_DIR)) == shipped       # data_dir wins
+    assert load_data("cdnow_sample")["customer_id"].nunique() == 2357   # real data: always the shipped copy
+    with pytest.raises(FileNotFoundError, match="CRMLAB_DATA_DIR"):
+        load_data("customers")                                          # the variant has no such file
+    monkeypatch.delenv("CRMLAB_DATA_DIR")
+    assert data_folder() == DATA_DIR and len(load_data("orders")) == shipped
 
 
 def _write(tmp_path, frame, encoding="utf-8-sig"):

@@ -51,6 +51,18 @@ def test_a_notebook_without_widgets_is_left_as_it_is():
     assert tool.stable_widget_ids(copy.deepcopy(nb), "x") == nb
 
 
+def test_printed_text_sent_in_pieces_is_stored_as_one_output():
+    out = nbformat.v4.new_output
+    cell = nbformat.v4.new_code_cell("...", id="prints", outputs=[
+        out("stream", name="stdout", text="--- sales\n"), out("stream", name="stdout", text="--- marketing\n"),
+        out("stream", name="stderr", text="warning\n"), out("display_data", data={"text/plain": "figure"}),
+        out("stream", name="stdout", text="after the figure\n")])
+    nb = tool.merge_adjacent_streams(nbformat.v4.new_notebook(cells=[cell]))
+    assert [(o["output_type"], o.get("text")) for o in nb.cells[0].outputs] == [
+        ("stream", "--- sales\n--- marketing\n"), ("stream", "warning\n"), ("display_data", None),
+        ("stream", "after the figure\n")]  # order kept: only neighbours are joined
+
+
 @pytest.mark.notebooks
 def test_re_executing_a_notebook_twice_gives_the_same_bytes(tmp_path):
     files = []

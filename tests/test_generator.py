@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import crmlab.generator as generator
+import crmlab.generator.retail as retail
 from crmlab.datasets import DATA_DIR, load_data, load_truth
 from crmlab.datasets.schema import TABLES
 from crmlab.generator import generate
@@ -49,10 +49,10 @@ def test_student_variants_differ_from_each_other_and_reproduce_exactly(tmp_path)
         assert (a1 / "retail" / f"{table}.csv").read_bytes() != (b / "retail" / f"{table}.csv").read_bytes()
     pa, pb = (load_truth(data_dir=d)["parameters"] for d in (a1, b))
     assert pa["campaign"]["uplift"] != pb["campaign"]["uplift"]
-    assert pa != generator.PARAMETERS  # a variant's planted numbers are its own
+    assert pa != retail.PARAMETERS  # a variant's planted numbers are its own
     for params in (pa, pb):  # ...but stay within the documented +-15 %
         for seg, values in params["segments"].items():
-            nominal = generator.PARAMETERS["segments"][seg]
+            nominal = retail.PARAMETERS["segments"][seg]
             assert 0.84 <= values["r"] / nominal["r"] <= 1.16
         assert sum(v["share"] for v in params["segments"].values()) == pytest.approx(1, abs=1e-3)
     assert load_truth(data_dir=a1)["student_id"] == "2025001"
@@ -60,7 +60,7 @@ def test_student_variants_differ_from_each_other_and_reproduce_exactly(tmp_path)
 
 def test_blocks_stream_with_unique_keys_and_intact_links(tmp_path, monkeypatch):
     # A small block size makes 1 000 customers take four blocks, as a million take twenty.
-    monkeypatch.setattr(generator, "BLOCK", 300)
+    monkeypatch.setattr(retail, "BLOCK", 300)
     generate(tmp_path, n_customers=1000, seed=3)
     customers = load_data("customers", data_dir=tmp_path)
     orders = load_data("orders", data_dir=tmp_path)
@@ -113,7 +113,7 @@ def test_cli_regenerates_a_variant_and_reports_errors(tmp_path, capsys):
 def test_truth_file_records_the_run_and_the_experiment(small_company):
     truth = json.loads((small_company / "retail_truth" / "truth.json").read_text(encoding="utf-8"))
     assert truth["seed"] == 7 and truth["n_customers"] == 1500 and truth["student_id"] is None
-    assert truth["parameters"] == generator.PARAMETERS
+    assert truth["parameters"] == retail.PARAMETERS
     n_eligible = len(load_data("campaign_assignment", data_dir=small_company))
     assert truth["experiment"]["n_eligible"] == n_eligible
     assert 0 < truth["experiment"]["true_uplift_response"] < 0.2

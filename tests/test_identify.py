@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crmlab import identify
+from crmlab import fields, identify
 from crmlab.datasets import load_data
 from crmlab.validation import CrmlabInputError
 
@@ -32,21 +32,21 @@ def view(silos):
                                    "+8619902982526", "0086 199 0298 2526", "86-199-0298-2526",
                                    "１９９０２９８２５２６", "＋８６ １９９ ０２９８ ２５２６", " (199) 0298.2526 "])
 def test_every_way_of_writing_a_mobile_number_gives_its_11_digits(typed):
-    assert identify.normalise_phone([typed]).tolist() == ["19902982526"]
+    assert fields.normalise_phone([typed]).tolist() == ["19902982526"]
 
 
 @pytest.mark.parametrize("typed", ["12345", "0755-12345678", "29902982526", "199029825260", "", None, "unknown"])
 def test_what_is_not_a_mobile_number_becomes_missing(typed):
-    assert identify.normalise_phone([typed]).isna().all()
+    assert fields.normalise_phone([typed]).isna().all()
 
 
 def test_names_traditional_and_full_width_forms_become_one_simplified_form():
-    got = identify.normalise_name(["張偉", "劉麗", "蕭婷", "陳濤", "黃國強", " 王 丽 ", "Ｌｉ Ｍｉｎｇ", "", None]).tolist()
+    got = fields.normalise_name(["張偉", "劉麗", "蕭婷", "陳濤", "黃國強", " 王 丽 ", "Ｌｉ Ｍｉｎｇ", "", None]).tolist()
     assert got == ["张伟", "刘丽", "萧婷", "陈涛", "黄国强", "王丽", "liming", pd.NA, pd.NA]
 
 
 def test_homophones_share_their_pinyin_and_other_names_do_not():
-    py = identify.name_pinyin(["陈晨", "陳辰", "王伟", "王玮", "王丽", "張偉"]).tolist()
+    py = fields.name_pinyin(["陈晨", "陳辰", "王伟", "王玮", "王丽", "張偉"]).tolist()
     assert py[0] == py[1] == "chenchen"          # traditional + homophone typo: same sound
     assert py[2] == py[3] == "wangwei"
     assert py[4] == "wangli" != py[2]
@@ -54,7 +54,7 @@ def test_homophones_share_their_pinyin_and_other_names_do_not():
 
 
 def test_emails_lower_case_trimmed_and_checked():
-    got = identify.normalise_email(["XULEI37@EXAMPLE.COM", " WangLi@Example.cn ", "ｌｉ＠example.net",
+    got = fields.normalise_email(["XULEI37@EXAMPLE.COM", " WangLi@Example.cn ", "ｌｉ＠example.net",
                                     "no-at-sign.example.com", "a@b", None]).tolist()
     assert got == ["xulei37@example.com", "wangli@example.cn", "li@example.net", pd.NA, pd.NA, pd.NA]
 
@@ -66,12 +66,12 @@ def test_id_numbers_standard_form_and_check_character():
            "110105194912310021",     # last character mistyped
            "990101199302306729",     # right check character, but 30 February
            "1101051949123100", None]
-    assert identify.normalise_id_number(ids).tolist()[:3] == ["11010519491231002X"] * 3
-    assert identify.id_number_valid(ids).tolist() == [True, True, True, False, False, False, False]
+    assert fields.normalise_id_number(ids).tolist()[:3] == ["11010519491231002X"] * 3
+    assert fields.id_number_valid(ids).tolist() == [True, True, True, False, False, False, False]
 
 
 def test_cities_simplified_without_the_suffix():
-    assert identify.normalise_city(["廣州市", "广州", " 北京市 ", "哈爾濱"]).tolist() == ["广州", "广州", "北京", "哈尔滨"]
+    assert fields.normalise_city(["廣州市", "广州", " 北京市 ", "哈爾濱"]).tolist() == ["广州", "广州", "北京", "哈尔滨"]
 
 
 def test_the_shipped_silos_noise_is_undone(silos):

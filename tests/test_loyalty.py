@@ -119,7 +119,7 @@ def test_loyalty_type_mix_recovers_the_planted_types(company):
     # without the correction, random answers inflate the rare monopoly type (0.083 against 0.049)
     assert abs(mix.loc["monopoly", "corrected"] - true_share["monopoly"]) < abs(mix.loc["monopoly", "share"] - true_share["monopoly"])
     # the planted mix: bargain hunters (20 % of members) are price-loyal with probability 0.6 on top of
-    # 0.4 x the mix (crmlab/generator.py); respondents are survivors, so allow 0.06
+    # 0.4 x the mix (crmlab/generator/retail); respondents are survivors, so allow 0.06
     mix_planted = pd.Series(P["loyalty_mix"])[list(LOYALTY_TYPES)]
     bargain = P["segments"]["bargain"]["share"]
     expected = (1 - bargain) * mix_planted + bargain * 0.4 * mix_planted

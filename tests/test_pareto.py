@@ -142,7 +142,7 @@ def test_the_80_20_rule_on_the_company(margin_and_truth):
     (lambda: abc_classes(pd.Series([1.0]), thresholds=(0.95, 0.8)), "increasing shares"),
     (lambda: abc_classes(pd.Series([1.0]), thresholds=(80, 95)), "increasing shares"),
     (lambda: abc_classes(pd.Series([1.0]), thresholds="A"), "increasing shares"),
-    (lambda: abc_classes(pd.Series([1.0]), by="revenue"), "not a rule"),
+    (lambda: abc_classes(pd.Series([1.0]), by="revenue"), r"by=.revenue. is not one of \[.value., .customers.\]"),
     (lambda: abc_summary(pd.DataFrame({"value": [1.0]})), "missing column"),
 ])
 def test_bad_input_is_rejected_with_the_fix(call, fragment):

@@ -4,7 +4,7 @@ consent honoured and counted, access by role."""
 import pandas as pd
 import pytest
 
-from crmlab import identify, privacy
+from crmlab import fields, identify, privacy
 from crmlab.datasets import load_data
 from crmlab.validation import CrmlabInputError
 
@@ -46,9 +46,9 @@ def secrets(tables):
     for frame in tables.values():
         for col in set(frame.columns) & {"phone", "id_number", "email"}:
             values = frame[col]
-            phones |= set(identify.normalise_phone(values).dropna())
-            ids |= set(identify.normalise_id_number(values).dropna())
-            emails |= set(identify.normalise_email(values).dropna())
+            phones |= set(fields.normalise_phone(values).dropna())
+            ids |= set(fields.normalise_id_number(values).dropna())
+            emails |= set(fields.normalise_email(values).dropna())
     assert len(phones) > 9000 and len(ids) > 2500 and len(emails) > 8000
     return phones, ids, emails
 

@@ -22,7 +22,7 @@ def _log():
 # ------------------------------------------------------------------ the RFM table, by hand
 
 def test_rfm_table_by_hand(capsys):
-    rfm = rfm_table(_log(), analysis_date="2026-01-01")
+    rfm = rfm_table(_log(), as_of="2026-01-01")
     # a: last purchase 2025-12-31 23:59 -> 1 day; 2026-01-01 00:00 is on the analysis date: set aside
     # b: 2025-12-02 -> 30 days; a purchase worth 0 still counts; c: 2024-12-31 -> 366 days
     assert rfm.index.tolist() == ["a", "b", "c"]
@@ -30,40 +30,40 @@ def test_rfm_table_by_hand(capsys):
     assert rfm["frequency"].tolist() == [2, 2, 1]
     assert rfm["monetary"].tolist() == [150.0, 30.0, 20.0]
     assert rfm["first_purchase"]["b"] == pd.Timestamp("2025-11-30 09:00:00")
-    assert rfm.attrs["set_aside"] == {"rows without a customer id": 1,
-                                      "purchases on or after the analysis date 2026-01-01": 1}
-    assert capsys.readouterr().out == ("rfm_table: set aside 1 rows without a customer id, "
-                                       "1 purchases on or after the analysis date 2026-01-01\n")
-    assert rfm.attrs["rfm"]["analysis_date"] == "2026-01-01"
+    assert rfm.attrs["set_aside"] == {"purchases without a customer id": 1,
+                                      "purchases on or after as_of 2026-01-01": 1}
+    assert capsys.readouterr().out == ("rfm_table: set aside 1 purchases without a customer id, "
+                                       "1 purchases on or after as_of 2026-01-01\n")
+    assert rfm.attrs["rfm"]["as_of"] == "2026-01-01"
 
 
 def test_time_unit_is_in_the_column_name():
-    weeks = rfm_table(_log(), analysis_date="2026-01-01", time_unit="weeks", verbose=False)
-    months = rfm_table(_log(), analysis_date="2026-01-01", time_unit="months", verbose=False)
+    weeks = rfm_table(_log(), as_of="2026-01-01", time_unit="weeks", verbose=False)
+    months = rfm_table(_log(), as_of="2026-01-01", time_unit="months", verbose=False)
     assert "recency_weeks" in weeks and "recency_days" not in weeks
     assert weeks["recency_weeks"].tolist() == pytest.approx([1 / 7, 30 / 7, 366 / 7])
     assert months["recency_months"].tolist() == pytest.approx([d / 30.4375 for d in (1, 30, 366)])
 
 
 def test_window_start_sets_earlier_purchases_aside(capsys):
-    rfm = rfm_table(_log(), analysis_date="2026-01-01", start="2025-07-01")
+    rfm = rfm_table(_log(), as_of="2026-01-01", start="2025-07-01")
     assert rfm.index.tolist() == ["a", "b"]  # c bought only before the window
     assert rfm.loc["a", "frequency"] == 1 and rfm.loc["a", "monetary"] == 100.0
-    assert rfm.attrs["set_aside"]["purchases before the start 2025-07-01"] == 2
-    assert "2 purchases before the start 2025-07-01" in capsys.readouterr().out
+    assert rfm.attrs["set_aside"]["purchases before start 2025-07-01"] == 2
+    assert "2 purchases before start 2025-07-01" in capsys.readouterr().out
 
 
 def test_text_timestamps_and_amounts_are_read():
     log = _log().assign(order_ts=lambda d: d["order_ts"].dt.strftime("%Y/%m/%d %H:%M"),
                         revenue=lambda d: d["revenue"].astype(str))
-    rfm = rfm_table(log, analysis_date="2026-01-01", verbose=False)
+    rfm = rfm_table(log, as_of="2026-01-01", verbose=False)
     assert rfm["recency_days"].tolist() == [1, 30, 366]
     assert rfm["monetary"].tolist() == [150.0, 30.0, 20.0]
 
 
 def test_a_generic_log_with_other_column_names():
     log = _log().rename(columns={"customer_id": "cust", "order_ts": "when", "revenue": "units"})
-    rfm = rfm_table(log, customer="cust", timestamp="when", amount="units", analysis_date="2026-01-01",
+    rfm = rfm_table(log, customer_col="cust", time_col="when", amount_col="units", as_of="2026-01-01",
                     verbose=False)
     assert rfm.index.name == "cust" and rfm["frequency"].sum() == 5
 
@@ -192,8 +192,8 @@ def retail():
 
 def test_every_purchase_is_counted_once_and_returns_follow_the_stated_rule(retail):
     orders, lines = retail["orders"], retail["order_lines"]
-    excl = rfm_from_orders(orders, lines, analysis_date="2026-01-01", verbose=False)
-    zero = rfm_from_orders(orders, lines, analysis_date="2026-01-01", returns="zero", verbose=False)
+    excl = rfm_from_orders(orders, lines, as_of="2026-01-01", verbose=False)
+    zero = rfm_from_orders(orders, lines, as_of="2026-01-01", returns="zero", verbose=False)
     n = orders["status"].value_counts()
     assert excl["frequency"].sum() == n["completed"]
     assert zero["frequency"].sum() == n["completed"] + n["returned"]
@@ -207,21 +207,21 @@ def test_the_order_of_the_log_does_not_change_the_table(retail):
     from crmlab.transactions import purchases
 
     log = purchases(retail["orders"], retail["order_lines"], verbose=False)  # sorted by customer
-    ordered = rfm_table(log, analysis_date="2026-01-01", verbose=False)
-    shuffled = rfm_table(log.sample(frac=1, random_state=7), analysis_date="2026-01-01", verbose=False)
+    ordered = rfm_table(log, as_of="2026-01-01", verbose=False)
+    shuffled = rfm_table(log.sample(frac=1, random_state=7), as_of="2026-01-01", verbose=False)
     assert ordered.index.is_monotonic_increasing and not shuffled.index.is_monotonic_increasing
     pd.testing.assert_frame_equal(shuffled.sort_index(), ordered, check_exact=False)
 
 
 def test_rfm_on_margin_counts_loss_making_purchases_as_zero(retail, capsys):
-    out = rfm_from_orders(retail["orders"], retail["order_lines"], analysis_date="2026-01-01", value="margin")
+    out = rfm_from_orders(retail["orders"], retail["order_lines"], as_of="2026-01-01", value="margin")
     assert out.attrs["rfm"]["loss_making_purchases"] > 0
     assert f"{out.attrs['rfm']['loss_making_purchases']} loss-making purchases kept with margin 0" in capsys.readouterr().out
     assert (out["monetary"] >= 0).all()
 
 
 def test_scores_follow_the_planted_behaviour(retail):
-    rfm = rfm_from_orders(retail["orders"], retail["order_lines"], analysis_date="2026-01-01", verbose=False)
+    rfm = rfm_from_orders(retail["orders"], retail["order_lines"], as_of="2026-01-01", verbose=False)
     out = rfm_segments(rfm_scores(rfm))
     truth = retail["customer_truth"].set_index("customer_id").loc[out.index]
     # F scores rank the planted purchase rates, M scores the planted mean spend.
@@ -242,7 +242,7 @@ def test_cdnow_through_the_generic_log():
     from crmlab.datasets import load_data
 
     cdnow = load_data("cdnow_sample")
-    rfm = rfm_table(cdnow, timestamp="date", amount="amount", analysis_date="1998-07-01", time_unit="weeks",
+    rfm = rfm_table(cdnow, time_col="date", amount_col="amount", as_of="1998-07-01", time_unit="weeks",
                     verbose=False)
     assert len(rfm) == cdnow["customer_id"].nunique() == 2357
     assert rfm["frequency"].sum() == len(cdnow)
@@ -250,7 +250,7 @@ def test_cdnow_through_the_generic_log():
     last = cdnow.groupby("customer_id")["date"].max()
     assert rfm["recency_weeks"].to_numpy() == pytest.approx(((pd.Timestamp("1998-07-01") - last).dt.days / 7).to_numpy())
     # RFA: the quantity bought in place of the amount
-    rfa = rfm_table(cdnow, timestamp="date", amount="quantity", analysis_date="1998-07-01", verbose=False)
+    rfa = rfm_table(cdnow, time_col="date", amount_col="quantity", as_of="1998-07-01", verbose=False)
     assert rfa["monetary"].sum() == cdnow["quantity"].sum()
 
 
@@ -264,35 +264,35 @@ def _with(**changes):
 
 
 @pytest.mark.parametrize("call, fragment", [
-    (lambda: rfm_table(_log().drop(columns="revenue"), analysis_date="2026-01-01"), r"missing column\(s\) 'revenue'"),
-    (lambda: rfm_table(_log().rename(columns={"order_ts": "order_time"}), analysis_date="2026-01-01"),
+    (lambda: rfm_table(_log().drop(columns="revenue"), as_of="2026-01-01"), r"missing column\(s\) 'revenue'"),
+    (lambda: rfm_table(_log().rename(columns={"order_ts": "order_time"}), as_of="2026-01-01"),
      "did you mean 'order_time'"),
-    (lambda: rfm_table(_with(revenue=[100, "12,5元", 1, 1, 1, 1, 1]), analysis_date="2026-01-01"),
+    (lambda: rfm_table(_with(revenue=[100, "12,5元", 1, 1, 1, 1, 1]), as_of="2026-01-01"),
      r"'revenue' has values that are missing or not numbers in row 1, e.g. '12,5元'"),
-    (lambda: rfm_table(_with(revenue=[100, np.nan, 1, 1, 1, 1, 1]), analysis_date="2026-01-01"), "row 1"),
-    (lambda: rfm_table(_with(revenue=[100, -50, 1, 1, 1, 1, 1]), analysis_date="2026-01-01"),
+    (lambda: rfm_table(_with(revenue=[100, np.nan, 1, 1, 1, 1, 1]), as_of="2026-01-01"), "row 1"),
+    (lambda: rfm_table(_with(revenue=[100, -50, 1, 1, 1, 1, 1]), as_of="2026-01-01"),
      r"must be >= 0; it is not in row 1.*crmlab.transactions.purchases"),
-    (lambda: rfm_table(_with(revenue=[True] * 7), analysis_date="2026-01-01"), "must hold amounts"),
+    (lambda: rfm_table(_with(revenue=[True] * 7), as_of="2026-01-01"), "must hold amounts"),
     (lambda: rfm_table(_with(order_ts=["2025-01-01", "yesterday", "2025-01-01", "2025-13-45", "2025-01-01",
-                                       "2025-01-01", "2025-01-01"]), analysis_date="2026-01-01"),
+                                       "2025-01-01", "2025-01-01"]), as_of="2026-01-01"),
      r"'order_ts' has values that are not dates in rows 1, 3.*'yesterday'"),
     (lambda: rfm_table(_with(order_ts=["2025-01-01 10:00:00+08:00", "2025-01-01 10:00:00", "2025-01-01 02:00:00Z",
                                        "2025-01-01", "2025-01-01", "2025-01-01", "2025-01-01"]),
-                       analysis_date="2026-01-01"), "time-zone"),
-    (lambda: rfm_table(_with(order_ts=_log()["order_ts"].dt.tz_localize("Asia/Shanghai")), analysis_date="2026-01-01"),
+                       as_of="2026-01-01"), "time-zone"),
+    (lambda: rfm_table(_with(order_ts=_log()["order_ts"].dt.tz_localize("Asia/Shanghai")), as_of="2026-01-01"),
      r"carries a time zone.*tz_localize\(None\)"),
-    (lambda: rfm_table(_with(order_ts=[20250101] * 7), analysis_date="2026-01-01"), r"holds numbers \(int64\), not dates"),
-    (lambda: rfm_table(_with(order_ts=list(_log()["order_ts"][:6]) + [pd.NaT]), analysis_date="2026-01-01"),
+    (lambda: rfm_table(_with(order_ts=[20250101] * 7), as_of="2026-01-01"), r"holds numbers \(int64\), not dates"),
+    (lambda: rfm_table(_with(order_ts=list(_log()["order_ts"][:6]) + [pd.NaT]), as_of="2026-01-01"),
      "'order_ts' is empty in row 6"),
-    (lambda: rfm_table(_log().iloc[0:0], analysis_date="2026-01-01"), "transactions is empty"),
-    (lambda: rfm_table(_log(), analysis_date="2026-01-01 12:00"), "without a time of day.*'2026-01-02'"),
-    (lambda: rfm_table(_log(), analysis_date="2026-01-01T00:00+08:00"), "carries a time zone"),
-    (lambda: rfm_table(_log(), analysis_date="next monday"), "must be a date"),
-    (lambda: rfm_table(_log(), analysis_date=None), "must be a date"),
-    (lambda: rfm_table(_log(), analysis_date="2020-01-01"), "no purchase.*Choose an analysis_date after"),
-    (lambda: rfm_table(_log(), analysis_date="2026-01-01", start="2026-02-01"), "must be before analysis_date"),
-    (lambda: rfm_table(_log(), analysis_date="2026-01-01", time_unit="day"), "not a unit"),
-    (lambda: rfm_table(_log().to_numpy(), analysis_date="2026-01-01"), "expected a DataFrame"),
+    (lambda: rfm_table(_log().iloc[0:0], as_of="2026-01-01"), "transactions is empty"),
+    (lambda: rfm_table(_log(), as_of="2026-01-01 12:00"), "without a time of day.*'2026-01-02'"),
+    (lambda: rfm_table(_log(), as_of="2026-01-01T00:00+08:00"), "carries a time zone"),
+    (lambda: rfm_table(_log(), as_of="next monday"), "must be a date"),
+    (lambda: rfm_table(_log(), as_of=None), "must be a date"),
+    (lambda: rfm_table(_log(), as_of="2020-01-01"), "no purchase.*Choose an as_of date after"),
+    (lambda: rfm_table(_log(), as_of="2026-01-01", start="2026-02-01"), "must be before as_of"),
+    (lambda: rfm_table(_log(), as_of="2026-01-01", time_unit="day"), "is not one of .*Did you mean 'days'"),
+    (lambda: rfm_table(_log().to_numpy(), as_of="2026-01-01"), "must be a pandas DataFrame"),
     (lambda: rfm_scores(RFM5, q=1), "q must be a whole number from 2 to 9"),
     (lambda: rfm_scores(RFM5, q=10), "q must be a whole number from 2 to 9"),
     (lambda: rfm_scores(RFM5, cutoffs={"recency": [90, 30]}), "must be 1 to 8 increasing numbers"),
@@ -318,6 +318,6 @@ def test_bad_input_is_rejected_with_the_fix(call, fragment):
 
 def test_bad_orders_reach_the_rfm_through_purchases(retail):
     with pytest.raises(CrmlabInputError, match="column 'net_amount' must be"):
-        rfm_from_orders(retail["orders"], retail["order_lines"].assign(net_amount=-1.0), analysis_date="2026-01-01")
-    with pytest.raises(CrmlabInputError, match="use 'revenue'"):
-        rfm_from_orders(retail["orders"], retail["order_lines"], analysis_date="2026-01-01", value="profit")
+        rfm_from_orders(retail["orders"], retail["order_lines"].assign(net_amount=-1.0), as_of="2026-01-01")
+    with pytest.raises(CrmlabInputError, match="not one of \\['revenue', 'margin'\\]"):
+        rfm_from_orders(retail["orders"], retail["order_lines"], as_of="2026-01-01", value="profit")

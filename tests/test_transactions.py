@@ -55,7 +55,7 @@ def test_bad_input_names_the_column_and_the_fix(change, fragment):
 
 
 def test_unknown_return_rule():
-    with pytest.raises(CrmlabInputError, match="not a rule"):
+    with pytest.raises(CrmlabInputError, match=r"returns=.ignore. is not one of \[.exclude., .zero.\]"):
         purchases(*_small(), returns="ignore")
 
 

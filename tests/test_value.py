@@ -120,7 +120,7 @@ def company():
     s = clv.summary(p, calibration_end="2024-12-31", observation_end="2025-12-31", verbose=False)
     bg, gg = clv.BGNBD().fit(s), clv.GammaGamma().fit(s, verbose=False)
     future = clv.discounted_clv(s, purchases_model=bg, spend_model=gg, horizon=52.0, annual_discount_rate=0.1)
-    current = clv.historical_value(p, as_of="2024-12-31", amount_col="revenue", verbose=False)
+    current = clv.historical_value(p, as_of="2025-01-01", amount_col="revenue", verbose=False)
     revenue_2025 = p.loc[p["order_ts"] >= "2025-01-01"].groupby("customer_id")["revenue"].sum()
     return customers, p, pd.DataFrame({
         "current_value": current["historical_value"], "future_value": future["clv"],

@@ -3,11 +3,12 @@
     python kit.py notebooks                       every notebook in notebooks/
     python kit.py notebooks notebooks/04*.ipynb   some of them
 
-Runs each notebook top to bottom in a fresh kernel (no timing metadata) and
-then renames the widget models: Jupyter gives every widget a random id on
-each run, which would make every re-execution a diff of every notebook with a
-widget. The new ids are derived from the notebook's name and the order in
-which the widgets appear, so the same content gives the same bytes.
+Runs each notebook top to bottom in a fresh kernel (no timing metadata), joins
+printed text that the kernel happened to send in several pieces, and renames
+the widget models: Jupyter gives every widget a random id on each run, which
+would make every re-execution a diff of every notebook with a widget. The new
+ids are derived from the notebook's name and the order in which the widgets
+appear, so the same content gives the same bytes.
 """
 import hashlib
 import json
@@ -47,12 +48,29 @@ def stable_widget_ids(nb: nbformat.NotebookNode, name: str) -> nbformat.Notebook
     return nbformat.reads(text, as_version=4)
 
 
+def merge_adjacent_streams(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Join consecutive printed outputs of a cell: where the kernel cut a stream into messages
+    depends on timing, so the same prints would otherwise be stored in a different number of pieces."""
+    for cell in nb.cells:
+        merged = []
+        for out in cell.get("outputs", []):
+            last = merged[-1] if merged else None
+            if (out["output_type"] == "stream" and last is not None and last["output_type"] == "stream"
+                    and last["name"] == out["name"]):
+                last["text"] += out["text"]
+            else:
+                merged.append(out)
+        if "outputs" in cell:
+            cell.outputs = merged
+    return nb
+
+
 def execute(path: Path) -> None:
     """Run the notebook at ``path`` in a fresh kernel (working folder: its own) and save it."""
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=1200, record_timing=False,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
-    nbformat.write(stable_widget_ids(nb, path.stem), path)
+    nbformat.write(stable_widget_ids(merge_adjacent_streams(nb), path.stem), path)
 
 
 def main(argv: list[str]) -> int:

@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -25,8 +26,40 @@ import pandas as pd
 from crmlab.datasets.schema import TABLES, Table
 from crmlab.validation import CrmlabInputError, describe_rows, parse_datetimes, read_csv_text
 
-#: Where the shipped data lives: ``datasets/`` beside the package in the kit's repository.
-DATA_DIR = Path(__file__).resolve().parents[2] / "datasets"
+#: The environment variable that points the loaders at another data folder (e.g. a student's variant).
+DATA_DIR_VARIABLE = "CRMLAB_DATA_DIR"
+
+
+def _shipped() -> Path:
+    # An installed crmlab (a wheel) carries the data inside the package; a checkout has them in datasets/.
+    here = Path(__file__).resolve().parent
+    return here / "shipped" if (here / "shipped").is_dir() else here.parents[1] / "datasets"
+
+
+#: The data shipped with crmlab: inside the installed package, or ``datasets/`` of the kit's repository.
+DATA_DIR = _shipped()
+
+
+def data_folder(data_dir=None) -> Path:
+    """The folder the loaders read (数据目录), first found of:
+
+    1. ``data_dir``, when given;
+    2. the folder named by the environment variable ``CRMLAB_DATA_DIR``
+       (e.g. a student's own variant, written by ``crmlab data generate``);
+    3. the data shipped with crmlab (:data:`DATA_DIR`): inside the installed
+       package, or ``datasets/`` of the kit's repository.
+
+    Examples
+    --------
+    >>> data_folder("my_data").name
+    'my_data'
+    >>> (data_folder() / "retail" / "orders.csv").exists()
+    True
+    """
+    if data_dir is not None:
+        return Path(data_dir)
+    from_environment = os.environ.get(DATA_DIR_VARIABLE)
+    return Path(from_environment) if from_environment else DATA_DIR
 CDNOW = {"cdnow_sample": "sample", "cdnow_full": "full"}
 
 
@@ -56,7 +89,9 @@ def load_data(name: str, *, data_dir=None) -> pd.DataFrame:
         ``"cdnow_full"``.
     data_dir : str or Path, optional
         Folder written by :func:`crmlab.generator.generate` (for example a
-        student's own variant). Default: the data shipped with the kit.
+        student's own variant). Default: :func:`data_folder` (the folder in
+        ``CRMLAB_DATA_DIR``, else the data shipped with the kit); CDNOW, real
+        data, comes from the shipped copy unless ``data_dir`` is given.
 
     Returns
     -------
@@ -80,10 +115,10 @@ def load_data(name: str, *, data_dir=None) -> pd.DataFrame:
     if name in CDNOW:
         from crmlab.datasets.cdnow import load_cdnow
 
+        # Real data, not generated: from the shipped copy unless data_dir is given.
         return load_cdnow(CDNOW[name], data_dir=None if data_dir is None else Path(data_dir) / "cdnow")
     table = _table(name)
-    root = DATA_DIR if data_dir is None else Path(data_dir)
-    return read_table(root / table.folder / f"{name}.csv", name)
+    return read_table(data_folder(data_dir) / table.folder / f"{name}.csv", name)
 
 
 def load_truth(*, data_dir=None) -> dict:
@@ -96,8 +131,7 @@ def load_truth(*, data_dir=None) -> dict:
     >>> load_truth()["parameters"]["complaint_prob"] == 1 / 27
     True
     """
-    root = DATA_DIR if data_dir is None else Path(data_dir)
-    path = root / "retail_truth" / "truth.json"
+    path = data_folder(data_dir) / "retail_truth" / "truth.json"
     if not path.exists():
         raise FileNotFoundError(_missing(path))
     return json.loads(path.read_text(encoding="utf-8"))
@@ -129,8 +163,9 @@ def _table(name) -> Table:
 
 
 def _missing(path: Path) -> str:
-    return (f"{path} does not exist. The kit ships its data in datasets/ of the repository; "
-            "for another folder, write it first with `crmlab data generate --out FOLDER` "
+    return (f"{path} does not exist. The loaders read data_dir= when given, else the folder in the "
+            f"environment variable {DATA_DIR_VARIABLE}, else the data shipped with crmlab ({DATA_DIR}). "
+            "For another folder, write it first with `crmlab data generate --out FOLDER` "
             "(or crmlab.generator.generate) and pass data_dir=FOLDER.")
 
 

@@ -17,12 +17,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from crmlab.datasets import DATA_DIR
 from crmlab.validation import CrmlabInputError, describe_rows
 
 __all__ = ["load_cdnow", "CDNOW_COLUMNS", "DEFAULT_DATA_DIR"]
 
-#: Where the shipped files live: ``<repo>/datasets/cdnow``.
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "datasets" / "cdnow"
+#: Where the shipped files live: ``cdnow/`` of the data shipped with crmlab (:data:`crmlab.datasets.DATA_DIR`).
+#: CDNOW is real data, not generated, so a student's variant folder never replaces it.
+DEFAULT_DATA_DIR = DATA_DIR / "cdnow"
 
 #: Columns of the frame returned by :func:`load_cdnow`, in order.
 CDNOW_COLUMNS = ("customer_id", "date", "quantity", "amount")
@@ -61,8 +63,7 @@ def load_cdnow(kind: str = "sample", data_dir=None) -> pd.DataFrame:
         rows.
     data_dir : str or pathlib.Path, optional
         Folder holding ``CDNOW_sample.txt`` and ``CDNOW_master.txt``.
-        Defaults to ``datasets/cdnow`` in the crmlab repository
-        (:data:`DEFAULT_DATA_DIR`).
+        Defaults to the copy shipped with crmlab (:data:`DEFAULT_DATA_DIR`).
 
     Returns
     -------
@@ -142,10 +143,10 @@ def load_cdnow(kind: str = "sample", data_dir=None) -> pd.DataFrame:
 def _missing_message(folder: Path, path: Path, default: bool) -> str:
     if default:
         fix = (
-            "The CDNOW files ship in the datasets/cdnow folder of the crmlab "
-            "repository; this crmlab is not running from a full checkout. Install "
-            "it with `python kit.py lab` (or `pip install -e .`) from the repository, "
-            "or pass the folder holding the files: load_cdnow(data_dir='path/to/cdnow')."
+            "The CDNOW files ship with crmlab (datasets/cdnow in the repository, inside "
+            "the package when installed); this installation lacks them. Reinstall crmlab "
+            "(`python kit.py lab` in the repository, or pip install of its wheel), or pass "
+            "the folder holding the files: load_cdnow(data_dir='path/to/cdnow')."
         )
     elif not folder.is_dir():
         fix = (

@@ -16,7 +16,7 @@ student variant scales each planted number by a factor in [0.85, 1.15]).
 
 Examples
 --------
->>> from crmlab.generator_airline import generate_airline
+>>> from crmlab.generator import generate_airline
 >>> paths = generate_airline("my_data", student_id="2025012345")  # doctest: +SKIP
 """
 from __future__ import annotations
@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.datasets.schema import AIRLINE_CLASSES, AIRLINE_DIRT, TABLES
-from crmlab.generator import CITIES, _ids, _root_seed, _Writer, prepare_run
+from crmlab.generator._shared import CITIES, Writer, make_ids, prepare_run, root_seed
 
 DEFAULT_SEED = 20250331
 DEFAULT_MEMBERS = 10_000
@@ -97,11 +97,11 @@ def generate_airline(out_dir, *, n_members: int = DEFAULT_MEMBERS, seed: int = D
                       student_id=student_id,
                       example="generate_airline('my_data') or `crmlab data generate-airline --out my_data`")
 
-    root = _root_seed(seed, student_id)
+    root = root_seed(seed, student_id)
     params = _variant_parameters(root, student_id)
     rng = np.random.default_rng(np.random.SeedSequence(root, spawn_key=(11,)))
     members, truth = _simulate(rng, params, int(n_members))
-    writer = _Writer(out)
+    writer = Writer(out)
     try:
         writer.write("airline_members", members)
         writer.write("airline_member_truth", truth)
@@ -109,7 +109,7 @@ def generate_airline(out_dir, *, n_members: int = DEFAULT_MEMBERS, seed: int = D
         writer.close()
     paths = dict(writer.paths)
     summary = {
-        "generator": "crmlab.generator_airline.generate_airline",
+        "generator": "crmlab.generator.airline.generate_airline",
         "seed": int(seed), "student_id": student_id, "n_members": int(n_members),
         "observation_window": {"start": str(OBSERVATION_END - (WINDOW_DAYS - 1)), "end": str(OBSERVATION_END)},
         "parameters": params,
@@ -218,5 +218,5 @@ def _simulate(rng, params, n):
     })
     # Member numbers follow the order of joining.
     members = members.sort_values(["join_date", "first_flight_date"], kind="stable").reset_index(drop=True)
-    members.insert(0, "member_id", _ids("A", np.arange(1, n + 1), 6))
+    members.insert(0, "member_id", make_ids("A", np.arange(1, n + 1), 6))
     return members[TABLES["airline_members"].column_names], members[TABLES["airline_member_truth"].column_names]

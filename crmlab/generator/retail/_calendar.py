@@ -9,6 +9,7 @@ rhythm, while keeping the buy-till-you-die model exact in operational time.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 START = np.datetime64("2023-01-01")
 END = np.datetime64("2026-01-01")  # exclusive: the data covers 2023-2025
@@ -79,3 +80,8 @@ def with_hour(rng, t):
 def to_timestamps(t) -> np.ndarray:
     """Days since START (float) -> datetime64[s]."""
     return START.astype("datetime64[s]") + np.round(np.asarray(t) * 86400).astype("timedelta64[s]")
+
+
+def to_timestamps_or_nat(t) -> pd.DatetimeIndex:
+    """Like :func:`to_timestamps`, with NaN (no such event) as NaT."""
+    return pd.to_datetime(np.where(np.isnan(t), np.datetime64("NaT"), to_timestamps(np.nan_to_num(t))))
