@@ -52,9 +52,9 @@ def run(folder: str) -> None:
     timed("complaint_retention", complaint_retention, load["complaints"], bought, unhappy=unhappy, verbose=False)
     lines = timed("purchase_lines", purchase_lines, load["orders"], load["order_lines"], load["products"], verbose=False)
     timed("needs_profile", needs_profile, lines, verbose=False)
-    timed("association_rules (orders, product_id)", association_rules, lines, item="product_id", verbose=False)
-    timed("association_rules (customers, product_id)", association_rules, lines, basket="customer_id",
-          item="product_id", verbose=False)
+    timed("association_rules (orders, product_id)", association_rules, lines, item_col="product_id", verbose=False)
+    timed("association_rules (customers, product_id)", association_rules, lines, basket_col="customer_id",
+          item_col="product_id", verbose=False)
     timed("evaluate_recommenders (k = 5)", evaluate_recommenders, lines, split="2025-07-01", verbose=False)
 
 

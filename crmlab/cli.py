@@ -37,6 +37,22 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """Run ``crmlab`` with the arguments ``argv`` (default: the command line); return the exit code.
+
+    0 when done, 2 when crmlab refuses the input (the message goes to standard error); unknown
+    arguments make :mod:`argparse` print the usage and exit.
+
+    Examples
+    --------
+    ``crmlab data tables`` from Python: the tables the loaders know, then the exit code.
+
+    >>> main(["data", "tables"])  # doctest: +ELLIPSIS, +NORMALIZE_WHITESPACE
+    zh ... description
+    table ...
+    customers 客户 ... One row per registered customer (会员) at the end of the data.
+    ...
+    0
+    """
     args = _parser().parse_args(argv)
     try:
         if args.command == "generate":

@@ -595,6 +595,17 @@ class CustomerView:
         One golden record per customer (:func:`golden_records`).
     threshold : float
         The score at or above which two records were linked.
+
+    Examples
+    --------
+    The first 300 records of each silo:
+
+    >>> from crmlab.datasets import load_data
+    >>> view = resolve_customers({name: load_data(name).head(300) for name in SILOS}, verbose=False)
+    >>> view
+    CustomerView(900 records -> 653 customers, 298 pairs compared, threshold 0)
+    >>> int(view.pairs["merged"].sum()), view.records["person_id"].nunique() == len(view.golden)
+    (286, True)
     """
 
     records: pd.DataFrame

@@ -4,7 +4,8 @@ Customers differ: a minority brings most of the value. This module measures
 how unequal the value is and sorts customers into ABC classes (ABC分类法) so
 that scarce resources go where the value is. Every function takes the value
 per customer (客户价值: revenue, margin, ...) as a Series indexed by customer,
-or as a DataFrame with a value column and a customer column.
+or as a DataFrame with a value column (``value_col``) and a customer column
+(``customer_col``).
 
 - :func:`pareto_table`: customers best first, with the cumulative share of the
   value (累计价值占比) — the 80/20 curve;
@@ -29,36 +30,31 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlab.validation import CrmlabInputError, describe_rows, require_columns, require_nonempty, require_option
+from crmlab.validation import (CrmlabInputError, describe_rows, number_column, require_columns, require_nonempty,
+                               require_option)
 
 #: Names of the classes of the standard three-class ABC analysis.
 ABC_NAMES = {"A": ("key customers", "关键客户"), "B": ("major customers", "主要客户"),
              "C": ("ordinary customers", "普通客户")}
 
 
-def _values(data, value: str | None, customer: str | None, *, what: str, allow_negative: bool = True) -> pd.Series:
+def _values(data, value_col: str | None, customer_col: str | None, *, what: str,
+            allow_negative: bool = True) -> pd.Series:
     """The value per customer as a float Series indexed by customer, checked."""
     if isinstance(data, pd.DataFrame):
-        if value is None:
-            raise CrmlabInputError(f"{what}: pass the name of the value column, e.g. value='margin'.")
-        require_columns(data.columns, [value] + ([customer] if customer else []), table=what)
-        series = data.set_index(customer)[value] if customer else data[value]
+        if value_col is None:
+            raise CrmlabInputError(f"{what}: pass the name of the value column, e.g. value_col='margin'.")
+        require_columns(data.columns, [value_col] + ([customer_col] if customer_col else []), table=what)
+        series = data.set_index(customer_col)[value_col] if customer_col else data[value_col]
     elif isinstance(data, pd.Series):
         series = data
     else:
         raise CrmlabInputError(f"{what}: expected a pandas Series of values per customer (or a DataFrame "
-                               f"with value=...), got {type(data).__name__}.")
+                               f"with value_col=...), got {type(data).__name__}.")
     require_nonempty(series, table=what)
     name = series.name if series.name is not None else "value"
-    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_datetime64_any_dtype(series):
-        raise CrmlabInputError(f"{what}: column '{name}' must hold numbers, it has type {series.dtype}.")
-    numbers = pd.to_numeric(series, errors="coerce")
-    bad = numbers.isna()
-    if bad.any():
-        raise CrmlabInputError(
-            f"{what}: column '{name}' has values that are missing or not numbers in "
-            f"{describe_rows(series.index[bad])}, e.g. {series[bad].iloc[0]!r}. Fill them (e.g. .fillna(0) for "
-            "customers without purchases) or remove those customers.")
+    numbers = number_column(series, column=name, table=what,
+                            fix="Fill them (e.g. .fillna(0) for customers without purchases) or remove those customers.")
     if series.index.has_duplicates:
         dup = series.index.duplicated(keep=False)
         raise CrmlabInputError(
@@ -73,20 +69,20 @@ def _values(data, value: str | None, customer: str | None, *, what: str, allow_n
     total = numbers.sum()
     if not total > 0:
         raise CrmlabInputError(f"{what}: the values add up to {float(total)!r}; shares of a total need a positive total.")
-    return numbers.astype(float).rename(name)
+    return numbers.rename(name)
 
 
-def pareto_table(data, *, value: str | None = None, customer: str | None = None) -> pd.DataFrame:
+def pareto_table(data, *, value_col: str | None = None, customer_col: str | None = None) -> pd.DataFrame:
     """Customers from most to least valuable with cumulative shares: the 80/20 curve (帕累托曲线).
 
     Parameters
     ----------
     data : Series or DataFrame
         Value per customer (客户价值), a Series indexed by customer; or a
-        DataFrame with the column ``value`` (and ``customer``, else its index
-        is the customer). One row per customer; negative values (loss-making
-        customers) are allowed and come last.
-    value, customer : str, optional
+        DataFrame with the column ``value_col`` (and ``customer_col``, else
+        its index is the customer). One row per customer; negative values
+        (loss-making customers) are allowed and come last.
+    value_col, customer_col : str, optional
         Column names when ``data`` is a DataFrame.
 
     Returns
@@ -106,7 +102,7 @@ def pareto_table(data, *, value: str | None = None, customer: str | None = None)
     b             0.67          0.9
     a             1.00          1.0
     """
-    values = _values(data, value, customer, what="pareto_table")
+    values = _values(data, value_col, customer_col, what="pareto_table")
     ranked = values.sort_values(ascending=False, kind="stable")
     n = len(ranked)
     out = pd.DataFrame({"value": ranked, "rank": np.arange(1, n + 1)}, index=ranked.index)
@@ -116,12 +112,12 @@ def pareto_table(data, *, value: str | None = None, customer: str | None = None)
     return out
 
 
-def lorenz_curve(data, *, value: str | None = None, customer: str | None = None) -> pd.DataFrame:
+def lorenz_curve(data, *, value_col: str | None = None, customer_col: str | None = None) -> pd.DataFrame:
     """The Lorenz curve (洛伦兹曲线): customers from least to most valuable.
 
     Parameters
     ----------
-    data, value, customer
+    data, value_col, customer_col
         As in :func:`pareto_table`; values must be >= 0.
 
     Returns
@@ -137,14 +133,14 @@ def lorenz_curve(data, *, value: str | None = None, customer: str | None = None)
     >>> lorenz_curve(pd.Series([0.0, 0.0, 0.0, 4.0]))["share_value"].tolist()
     [0.0, 0.0, 0.0, 0.0, 1.0]
     """
-    values = _values(data, value, customer, what="lorenz_curve", allow_negative=False)
+    values = _values(data, value_col, customer_col, what="lorenz_curve", allow_negative=False)
     x = np.sort(values.to_numpy())
     n = len(x)
     return pd.DataFrame({"share_customers": np.arange(n + 1) / n,
                          "share_value": np.concatenate([[0.0], np.cumsum(x) / x.sum()])})
 
 
-def gini(data, *, value: str | None = None, customer: str | None = None) -> float:
+def gini(data, *, value_col: str | None = None, customer_col: str | None = None) -> float:
     """The Gini coefficient (基尼系数) of the value per customer.
 
     ``G = 1 - 2 x (area under the Lorenz curve)``, the area taken with
@@ -156,7 +152,7 @@ def gini(data, *, value: str | None = None, customer: str | None = None) -> floa
 
     Parameters
     ----------
-    data, value, customer
+    data, value_col, customer_col
         As in :func:`pareto_table`; values must be >= 0.
 
     Returns
@@ -171,13 +167,13 @@ def gini(data, *, value: str | None = None, customer: str | None = None) -> floa
     >>> gini(pd.Series([5.0, 5.0, 5.0]))
     0.0
     """
-    curve = lorenz_curve(data, value=value, customer=customer)
+    curve = lorenz_curve(data, value_col=value_col, customer_col=customer_col)
     n = len(curve) - 1
     area = (curve["share_value"].iloc[1:].to_numpy() + curve["share_value"].iloc[:-1].to_numpy()).sum() / (2 * n)
     return round(float(1 - 2 * area), 12)
 
 
-def top_share(data, share: float = 0.2, *, value: str | None = None, customer: str | None = None) -> float:
+def top_share(data, share: float = 0.2, *, value_col: str | None = None, customer_col: str | None = None) -> float:
     """Share of the value held by the top ``share`` of customers (e.g. "the top 20 % bring 75 %").
 
     Read off the 80/20 curve of :func:`pareto_table`, linear between its
@@ -186,7 +182,7 @@ def top_share(data, share: float = 0.2, *, value: str | None = None, customer: s
 
     Parameters
     ----------
-    data, value, customer
+    data, value_col, customer_col
         As in :func:`pareto_table`.
     share : float, default 0.2
         Share of customers, between 0 and 1.
@@ -203,19 +199,19 @@ def top_share(data, share: float = 0.2, *, value: str | None = None, customer: s
     """
     if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
         raise CrmlabInputError(f"share must be a number between 0 and 1, got {share!r}; e.g. share=0.2 for the top 20 %.")
-    table = pareto_table(data, value=value, customer=customer)
+    table = pareto_table(data, value_col=value_col, customer_col=customer_col)
     x = np.concatenate([[0.0], table["share_customers"].to_numpy()])
     y = np.concatenate([[0.0], table["share_value"].to_numpy()])
     return round(float(np.interp(share, x, y)), 12)
 
 
-def abc_classes(data, *, thresholds=(0.8, 0.95), by: str = "value", value: str | None = None,
-                customer: str | None = None) -> pd.DataFrame:
+def abc_classes(data, *, thresholds=(0.8, 0.95), by: str = "value", value_col: str | None = None,
+                customer_col: str | None = None) -> pd.DataFrame:
     """ABC analysis (ABC分类法): customers ranked by value and cut into classes A, B, C, ...
 
     Parameters
     ----------
-    data, value, customer
+    data, value_col, customer_col
         As in :func:`pareto_table`.
     thresholds : sequence of float, default (0.8, 0.95)
         Increasing cumulative shares in (0, 1) where one class ends and the
@@ -259,7 +255,7 @@ def abc_classes(data, *, thresholds=(0.8, 0.95), by: str = "value", value: str |
     if len(cuts) == 0 or np.isnan(cuts).any() or (cuts <= 0).any() or (cuts >= 1).any() or (np.diff(cuts) <= 0).any():
         raise CrmlabInputError(f"thresholds must be increasing shares between 0 and 1, got {thresholds!r}; "
                                "e.g. thresholds=(0.8, 0.95).")
-    table = pareto_table(data, value=value, customer=customer)
+    table = pareto_table(data, value_col=value_col, customer_col=customer_col)
     share = table["share_value" if by == "value" else "share_customers"].to_numpy()
     # A tiny tolerance, so that a cumulative share of exactly 0.8 computed as 0.80000000001 stays in A.
     code = np.searchsorted(cuts + 1e-12, share, side="left")

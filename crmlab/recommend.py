@@ -18,11 +18,11 @@ what to offer each customer next:
   hit rate@k, precision@k and recall@k, with intervals and the paired
   difference to the baseline.
 
-A *basket* is an order (``basket="order_id"``: bought together) or all
-purchases of a customer (``basket="customer_id"``: bought by the same
-customer). An *item* is any column: ``product_id``, ``subcategory``,
-``category``. Everything is computed on a sparse basket x item matrix —
-no Python loop over baskets. The lines come from
+A *basket* is an order (``basket_col="order_id"``: bought together) or all
+purchases of a customer (``basket_col="customer_id"``: bought by the same
+customer). An *item* is any column (``item_col``): ``product_id``,
+``subcategory``, ``category``. Everything is computed on a sparse basket x
+item matrix — no Python loop over baskets. The lines come from
 :func:`crmlab.needs.purchase_lines` (real purchases only).
 """
 from __future__ import annotations
@@ -38,23 +38,23 @@ from crmlab.validation import (CrmlabInputError, as_date, datetime_column, repor
 CHUNK = 20_000
 
 
-def _pairs(lines: pd.DataFrame, *, basket: str, item: str, table: str = "lines", sort_baskets: bool = False):
+def _pairs(lines: pd.DataFrame, *, basket_col: str, item_col: str, table: str = "lines", sort_baskets: bool = False):
     """Distinct (basket, item) pairs as integer codes, with the basket and item labels.
 
     Returns ``(basket_codes, item_codes, baskets, items, set_aside)``; items are sorted, baskets
     too with ``sort_baskets``. Rows lacking a basket or an item are set aside and counted.
     """
-    require_columns(lines.columns, [basket, item], table=table)
+    require_columns(lines.columns, [basket_col, item_col], table=table)
     require_nonempty(lines, table=table)
-    gap = (lines[basket].isna() | lines[item].isna()).to_numpy()
+    gap = (lines[basket_col].isna() | lines[item_col].isna()).to_numpy()
     if gap.all():
-        raise CrmlabInputError(f"{table}: no row has both a '{basket}' and an '{item}'.")
-    b_codes, baskets = pd.factorize(lines[basket].astype("string").to_numpy()[~gap], sort=sort_baskets)
-    i_codes, items = pd.factorize(lines[item].astype("string").to_numpy()[~gap], sort=True)
+        raise CrmlabInputError(f"{table}: no row has both a '{basket_col}' and an '{item_col}'.")
+    b_codes, baskets = pd.factorize(lines[basket_col].astype("string").to_numpy()[~gap], sort=sort_baskets)
+    i_codes, items = pd.factorize(lines[item_col].astype("string").to_numpy()[~gap], sort=True)
     width = len(items)
     both = pd.unique(b_codes.astype(np.int64) * width + i_codes)  # each item once per basket (hash, no sort)
     return (both // width, both % width, pd.Index(baskets, dtype="string"), pd.Index(items, dtype="string"),
-            {f"lines without '{basket}' or '{item}'": int(gap.sum())})
+            {f"lines without '{basket_col}' or '{item_col}'": int(gap.sum())})
 
 
 def _matrix(rows, columns, n_rows: int, n_columns: int):
@@ -64,7 +64,7 @@ def _matrix(rows, columns, n_rows: int, n_columns: int):
     return sparse.csr_matrix((data, (rows, columns)), shape=(n_rows, n_columns))
 
 
-def association_rules(lines: pd.DataFrame, *, basket: str = "order_id", item: str = "category",
+def association_rules(lines: pd.DataFrame, *, basket_col: str = "order_id", item_col: str = "category",
                       min_support: float = 0.0, min_confidence: float = 0.0, min_lift: float = 0.0,
                       min_count: int = 1, verbose: bool = True) -> pd.DataFrame:
     """Association rules A -> B between single items (关联规则), with support, confidence and lift.
@@ -82,9 +82,9 @@ def association_rules(lines: pd.DataFrame, *, basket: str = "order_id", item: st
     lines : DataFrame
         One row per item in a basket (duplicates count once per basket),
         e.g. :func:`crmlab.needs.purchase_lines`.
-    basket : str, default "order_id"
+    basket_col : str, default "order_id"
         The basket column (``"customer_id"``: all purchases of a customer).
-    item : str, default "category"
+    item_col : str, default "category"
         The item column, e.g. ``"product_id"``, ``"subcategory"``.
     min_support, min_confidence, min_lift : float, default 0
         Keep rules at or above these.
@@ -120,7 +120,7 @@ def association_rules(lines: pd.DataFrame, *, basket: str = "order_id", item: st
         raise CrmlabInputError(f"min_lift must be >= 0, got {min_lift!r}.")
     if not isinstance(min_count, (int, np.integer)) or min_count < 1:
         raise CrmlabInputError(f"min_count must be a whole number of baskets >= 1, got {min_count!r}.")
-    b_codes, i_codes, baskets, items, set_aside = _pairs(lines, basket=basket, item=item)
+    b_codes, i_codes, baskets, items, set_aside = _pairs(lines, basket_col=basket_col, item_col=item_col)
     m = _matrix(b_codes, i_codes, len(baskets), len(items))
     together = (m.T @ m).tocoo()  # item x item: baskets holding both
     n_item = np.asarray(m.sum(axis=0)).ravel()
@@ -145,13 +145,13 @@ def association_rules(lines: pd.DataFrame, *, basket: str = "order_id", item: st
 class _Recommender:
     """Shared parts: the item vocabulary, popularity order and top-k selection."""
 
-    def __init__(self, *, item: str = "product_id", customer: str = "customer_id", verbose: bool = True):
-        self.item = item
-        self.customer = customer
+    def __init__(self, *, item_col: str = "product_id", customer_col: str = "customer_id", verbose: bool = True):
+        self.item_col = item_col
+        self.customer_col = customer_col
         self.verbose = verbose
 
     def _fit_items(self, lines: pd.DataFrame):
-        c_codes, i_codes, _, items, counts = _pairs(lines, basket=self.customer, item=self.item)
+        c_codes, i_codes, _, items, counts = _pairs(lines, basket_col=self.customer_col, item_col=self.item_col)
         self.set_aside_ = report_set_aside(pd.DataFrame(), counts, what=f"{type(self).__name__}.fit",
                                            verbose=self.verbose).attrs["set_aside"]
         self.items_ = items
@@ -163,11 +163,12 @@ class _Recommender:
             raise CrmlabInputError(f"{type(self).__name__} is not fitted yet; call .fit(lines) first.")
 
     def _history(self, history: pd.DataFrame):
-        c_codes, i_codes, customers, items, _ = _pairs(history, basket=self.customer, item=self.item, table="history",
-                                                       sort_baskets=True)
+        c_codes, i_codes, customers, items, _ = _pairs(history, basket_col=self.customer_col, item_col=self.item_col,
+                                                       table="history", sort_baskets=True)
         cols = self.items_.get_indexer(items)[i_codes]
         known = cols >= 0  # items the model never saw cannot be scored from
-        return customers.rename(self.customer), _matrix(c_codes[known], cols[known], len(customers), len(self.items_))
+        bought = _matrix(c_codes[known], cols[known], len(customers), len(self.items_))
+        return customers.rename(self.customer_col), bought
 
     def _scores(self, bought):  # customers x items, dense, for one chunk
         raise NotImplementedError
@@ -178,8 +179,8 @@ class _Recommender:
         Parameters
         ----------
         history : DataFrame
-            What the customers bought so far: columns ``customer_id`` and
-            the item column; one row per line (duplicates are fine).
+            What the customers bought so far: the customer column and the
+            item column; one row per line (duplicates are fine).
         k : int, default 5
             Items per customer.
         exclude_bought : bool, default True
@@ -189,7 +190,7 @@ class _Recommender:
         Returns
         -------
         DataFrame
-            ``customer_id``, ``rank`` (1 = best), the item column and ``score``,
+            The customer column, ``rank`` (1 = best), the item column and ``score``,
             ``k`` rows per customer (fewer if fewer items are left).
 
         Examples
@@ -219,9 +220,9 @@ class _Recommender:
             order = np.argsort(-top_score, axis=1, kind="stable")
             top, top_score = np.take_along_axis(top, order, axis=1), np.take_along_axis(top_score, order, axis=1)
             frames.append(pd.DataFrame({
-                self.customer: np.repeat(customers.to_numpy()[start:start + CHUNK], k),
+                self.customer_col: np.repeat(customers.to_numpy()[start:start + CHUNK], k),
                 "rank": np.tile(np.arange(1, k + 1), part.shape[0]),
-                self.item: self.items_.to_numpy()[top.ravel()],
+                self.item_col: self.items_.to_numpy()[top.ravel()],
                 "score": top_score.ravel()}))
         out = pd.concat(frames, ignore_index=True)
         return out[np.isfinite(out["score"])].reset_index(drop=True)
@@ -232,9 +233,9 @@ class PopularityRecommender(_Recommender):
 
     Parameters
     ----------
-    item : str, default "product_id"
+    item_col : str, default "product_id"
         The item column.
-    customer : str, default "customer_id"
+    customer_col : str, default "customer_id"
         The customer column.
     verbose : bool, default True
         Print what ``fit`` set aside (lines without a customer or item; kept in ``set_aside_``).
@@ -265,9 +266,9 @@ class CoPurchaseRecommender(_Recommender):
 
     Parameters
     ----------
-    item : str, default "product_id"
+    item_col : str, default "product_id"
         The item column.
-    customer : str, default "customer_id"
+    customer_col : str, default "customer_id"
         The customer column (also the basket: items bought by the same customer).
     score : {"confidence", "lift"}, default "confidence"
         Confidence favours items that are popular among A's buyers; lift
@@ -284,9 +285,9 @@ class CoPurchaseRecommender(_Recommender):
     ['cups']
     """
 
-    def __init__(self, *, item: str = "product_id", customer: str = "customer_id", score: str = "confidence",
-                 verbose: bool = True):
-        super().__init__(item=item, customer=customer, verbose=verbose)
+    def __init__(self, *, item_col: str = "product_id", customer_col: str = "customer_id",
+                 score: str = "confidence", verbose: bool = True):
+        super().__init__(item_col=item_col, customer_col=customer_col, verbose=verbose)
         require_option(score, ("confidence", "lift"), name="score")
         self.score = score
 
@@ -307,18 +308,18 @@ class CoPurchaseRecommender(_Recommender):
         return np.asarray(bought @ self.weights_)
 
 
-def _hits(recommendations: pd.DataFrame, held_out: pd.DataFrame, *, customer: str, item: str) -> pd.DataFrame:
+def _hits(recommendations: pd.DataFrame, held_out: pd.DataFrame, *, customer_col: str, item_col: str) -> pd.DataFrame:
     """Per customer of ``held_out``: recommended items that were bought, and items bought."""
-    truth = held_out[[customer, item]].astype("string").drop_duplicates()
-    recs = recommendations[[customer, item]].astype("string")
-    hit = recs.merge(truth, on=[customer, item], how="inner").groupby(customer).size()
-    per = truth.groupby(customer).size().rename("bought").to_frame()
+    truth = held_out[[customer_col, item_col]].astype("string").drop_duplicates()
+    recs = recommendations[[customer_col, item_col]].astype("string")
+    hit = recs.merge(truth, on=[customer_col, item_col], how="inner").groupby(customer_col).size()
+    per = truth.groupby(customer_col).size().rename("bought").to_frame()
     per["hits"] = hit.reindex(per.index, fill_value=0).astype(int)
-    per["offered"] = recs.groupby(customer).size().reindex(per.index, fill_value=0)
+    per["offered"] = recs.groupby(customer_col).size().reindex(per.index, fill_value=0)
     return per
 
 
-def evaluate_recommenders(lines: pd.DataFrame, *, split, end=None, k: int = 5, item: str = "product_id",
+def evaluate_recommenders(lines: pd.DataFrame, *, split, end=None, k: int = 5, item_col: str = "product_id",
                           exclude_bought: bool = True, models: dict | None = None, confidence: float = 0.95,
                           verbose: bool = True) -> pd.DataFrame:
     """Next-best-offer models against the popularity baseline on held-out orders (推荐效果评估).
@@ -335,14 +336,14 @@ def evaluate_recommenders(lines: pd.DataFrame, *, split, end=None, k: int = 5, i
     Parameters
     ----------
     lines : DataFrame
-        Columns ``customer_id``, ``order_ts`` and ``item``: e.g.
+        Columns ``customer_id``, ``order_ts`` and ``item_col``: e.g.
         :func:`crmlab.needs.purchase_lines`.
     split : date
         First day of the held-out period.
     end : date, optional
         End of the held-out period (exclusive); default all lines after ``split``.
     k : int, default 5
-    item : str, default "product_id"
+    item_col : str, default "product_id"
     exclude_bought : bool, default True
         Offer only items new to the customer, and count only new items as
         bought in the test period.
@@ -372,7 +373,7 @@ def evaluate_recommenders(lines: pd.DataFrame, *, split, end=None, k: int = 5, i
     {'popularity': 0.2, 'co-purchase': 0.33}
     """
     z = z_value(confidence)
-    require_columns(lines.columns, ["customer_id", "order_ts", item], table="lines")
+    require_columns(lines.columns, ["customer_id", "order_ts", item_col], table="lines")
     require_nonempty(lines, table="lines")
     cut = as_date(split, name="split")
     stop = None if end is None else as_date(end, name="end")
@@ -388,16 +389,17 @@ def evaluate_recommenders(lines: pd.DataFrame, *, split, end=None, k: int = 5, i
         raise CrmlabInputError(f"split={cut.date()} leaves no lines before it or none after it; choose a date "
                                f"between {ts.min().date()} and {ts.max().date()}.")
     if models is None:
-        models = {"popularity": PopularityRecommender(item=item, verbose=False),
-                  "co-purchase": CoPurchaseRecommender(item=item, verbose=False)}
+        models = {"popularity": PopularityRecommender(item_col=item_col, verbose=False),
+                  "co-purchase": CoPurchaseRecommender(item_col=item_col, verbose=False)}
     if not isinstance(models, dict) or not models:
         raise CrmlabInputError("models must be a dict of name -> recommender, e.g. "
                                "{'popularity': PopularityRecommender(), 'co-purchase': CoPurchaseRecommender()}.")
     test = test[test["customer_id"].isin(train["customer_id"].dropna().unique())]
     set_aside = {"held-out lines of customers with no purchase before the split": int(held.sum()) - len(test)}
     if exclude_bought:
-        seen = train[["customer_id", item]].astype("string").drop_duplicates().assign(_seen=True)
-        flagged = test[["customer_id", item]].astype("string").merge(seen, on=["customer_id", item], how="left")
+        seen = train[["customer_id", item_col]].astype("string").drop_duplicates().assign(_seen=True)
+        flagged = (test[["customer_id", item_col]].astype("string")
+                   .merge(seen, on=["customer_id", item_col], how="left"))
         repeat = flagged["_seen"].fillna(False).to_numpy(dtype=bool)
         set_aside["held-out lines of items the customer had bought before"] = int(repeat.sum())
         test = test[~repeat]
@@ -407,7 +409,7 @@ def evaluate_recommenders(lines: pd.DataFrame, *, split, end=None, k: int = 5, i
     hits = {}
     for name, model in models.items():  # a handful of models
         recs = model.fit(train).recommend(history, k=k, exclude_bought=exclude_bought)
-        hits[name] = _hits(recs, test, customer="customer_id", item=item)
+        hits[name] = _hits(recs, test, customer_col="customer_id", item_col=item_col)
     base = next(iter(hits.values()))
     rows = []
     for name, per in hits.items():

@@ -9,7 +9,21 @@ import difflib
 
 
 class CrmlabInputError(ValueError):
-    """Input data or arguments that crmlab cannot use as given (输入数据有误)."""
+    """Input data or arguments that crmlab cannot use as given (输入数据有误).
+
+    A :class:`ValueError`, so ``except ValueError`` catches it too; its message
+    names what is wrong and how to fix it.
+
+    Examples
+    --------
+    >>> issubclass(CrmlabInputError, ValueError)
+    True
+    >>> try:
+    ...     as_date("soon", name="as_of")
+    ... except CrmlabInputError as error:
+    ...     print(error)
+    as_of must be a date such as '2026-01-01', got 'soon'.
+    """
 
 
 #: Length of each time unit the kit reports in, in days (one table for every module;
@@ -19,7 +33,17 @@ TIME_UNITS = {"hours": 1 / 24, "days": 1.0, "weeks": 7.0, "months": 365.25 / 12}
 
 def require_option(value, options, *, name: str, fix: str = ""):
     """Return ``value`` if it is one of ``options``, else raise naming them, the nearest one and ``fix``
-    (what the options mean)."""
+    (what the options mean).
+
+    Examples
+    --------
+    >>> require_option("weeks", ["days", "weeks"], name="time_unit")
+    'weeks'
+    >>> require_option("week", ["days", "weeks"], name="time_unit")
+    Traceback (most recent call last):
+    ...
+    crmlab.validation.CrmlabInputError: time_unit='week' is not one of ['days', 'weeks']. Did you mean 'weeks'?
+    """
     options = list(options)
     if value in options:
         return value
@@ -33,6 +57,15 @@ def require_columns(columns, required, *, table: str = "table") -> None:
 
     The message lists each missing column with the closest existing name, so
     a misspelt or differently named column is easy to fix.
+
+    Examples
+    --------
+    >>> require_columns(["customer_id", "order_ts"], ["customer_id", "order_ts"])  # all there: nothing happens
+    >>> require_columns(["customer_id", "order_date"], ["customer_id", "order_ts"], table="purchases")
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    crmlab.validation.CrmlabInputError: purchases is missing column(s) 'order_ts' (did you mean 'order_date'?). ...
     """
     present = [str(c) for c in columns]
     missing = [c for c in required if c not in present]
@@ -50,7 +83,15 @@ def require_columns(columns, required, *, table: str = "table") -> None:
 
 
 def describe_rows(index, limit: int = 5) -> str:
-    """Short text naming offending rows, e.g. ``rows 3, 17, 42 (and 9 more)``."""
+    """Short text naming offending rows, e.g. ``rows 3, 17, 42 (and 9 more)``.
+
+    Examples
+    --------
+    >>> describe_rows([7])
+    'row 7'
+    >>> describe_rows(range(1, 9))
+    'rows 1, 2, 3, 4, 5 (and 3 more)'
+    """
     rows = list(index)
     shown = ", ".join(str(r) for r in rows[:limit])
     more = f" (and {len(rows) - limit} more)" if len(rows) > limit else ""
@@ -69,6 +110,18 @@ def parse_datetimes(values, *, column: str, table: str = "table"):
 
     Raises :class:`CrmlabInputError` naming the column, the rows and the fix when
     some values are in no known layout or carry a time-zone offset.
+
+    Examples
+    --------
+    >>> parse_datetimes(["2024-06-18", "2024/6/18 9:05", ""], column="order_ts")
+    0   2024-06-18 00:00:00
+    1   2024-06-18 09:05:00
+    2                   NaT
+    dtype: datetime64[s]
+    >>> parse_datetimes(["2024-06-18", "18.06.2024"], column="order_ts", table="orders")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    crmlab.validation.CrmlabInputError: orders: column 'order_ts' has values that are not dates in row 1, e.g. '18.06.2024'. ...
     """
     import pandas as pd
 
@@ -96,7 +149,22 @@ def parse_datetimes(values, *, column: str, table: str = "table"):
 
 def read_csv_text(path, **kwargs):
     """Read a CSV as text columns, in UTF-8 (with or without BOM) or, failing that,
-    GBK/GB18030 as saved by Excel on Chinese Windows. Returns (frame, encoding)."""
+    GBK/GB18030 as saved by Excel on Chinese Windows. Returns (frame, encoding).
+
+    Examples
+    --------
+    A file as Excel saves it on Chinese Windows (GBK); every value stays text as written:
+
+    >>> import pathlib, tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder) / "members.csv"
+    ...     _ = path.write_bytes("member_id,city,store\\nM0000001,上海,007\\n".encode("gbk"))
+    ...     frame, encoding = read_csv_text(path)
+    >>> encoding
+    'gb18030'
+    >>> frame.iloc[0].tolist()
+    ['M0000001', '上海', '007']
+    """
     import pandas as pd
 
     for encoding in ("utf-8-sig", "gb18030"):
@@ -116,6 +184,15 @@ def report_set_aside(frame, counts: dict, *, what: str, verbose: bool = True):
     and, with ``verbose=True``, one line such as ``purchases: set aside 1 512
     cancelled orders, 1 978 returned orders`` is printed for the notebook reader.
     Returns ``frame``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> kept = pd.DataFrame({"order_id": ["O1", "O2"]})
+    >>> kept = report_set_aside(kept, {"cancelled orders": 1512, "returned orders": 0}, what="purchases")
+    purchases: set aside 1 512 cancelled orders
+    >>> kept.attrs["set_aside"]
+    {'cancelled orders': 1512}
     """
     counts = {reason: int(n) for reason, n in counts.items() if n}
     frame.attrs["set_aside"] = counts
@@ -126,7 +203,17 @@ def report_set_aside(frame, counts: dict, *, what: str, verbose: bool = True):
 
 
 def require_nonempty(frame, *, table: str = "table") -> None:
-    """Raise :class:`CrmlabInputError` if ``frame`` has no rows."""
+    """Raise :class:`CrmlabInputError` if ``frame`` has no rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> require_nonempty(pd.DataFrame({"order_id": ["O1"]}), table="orders")  # one row: fine
+    >>> require_nonempty(pd.DataFrame({"order_id": []}), table="orders")
+    Traceback (most recent call last):
+    ...
+    crmlab.validation.CrmlabInputError: orders is empty (0 rows); there is nothing to analyse. Check the filter or the file you loaded.
+    """
     if len(frame) == 0:
         raise CrmlabInputError(f"{table} is empty (0 rows); there is nothing to analyse. "
                                "Check the filter or the file you loaded.")
@@ -137,6 +224,15 @@ def as_date(value, *, name: str):
 
     Refuses what is not a date, a time-zone-aware value and a time of day (which would silently
     cut a day in two), naming the argument and the fix.
+
+    Examples
+    --------
+    >>> as_date("2026-01-01", name="as_of")
+    Timestamp('2026-01-01 00:00:00')
+    >>> as_date("2026-01-01 18:00", name="as_of")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    crmlab.validation.CrmlabInputError: as_of must be a calendar date without a time of day, got '2026-01-01 18:00'; ...
     """
     import pandas as pd
 
@@ -157,7 +253,19 @@ def as_date(value, *, name: str):
 
 def datetime_column(values, *, column: str, table: str = "table", allow_missing: bool = False):
     """A date/time column as naive ``datetime64``: text is parsed (:func:`parse_datetimes`),
-    time zones and numbers are refused, missing values refused unless ``allow_missing``."""
+    time zones and numbers are refused, missing values refused unless ``allow_missing``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> datetime_column(pd.Series(["2025-01-05", "2025/1/6 10:30"]), column="order_ts").tolist()
+    [Timestamp('2025-01-05 00:00:00'), Timestamp('2025-01-06 10:30:00')]
+    >>> datetime_column(pd.Series([20240618, 20240619]), column="order_ts", table="orders")
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    crmlab.validation.CrmlabInputError: orders: column 'order_ts' holds numbers (int64), not dates; convert it with pd.to_datetime(...) ...
+    """
     import pandas as pd
 
     if isinstance(values.dtype, pd.DatetimeTZDtype):
@@ -176,20 +284,51 @@ def datetime_column(values, *, column: str, table: str = "table", allow_missing:
     return values
 
 
-def amount_column(values, *, column: str, table: str = "table", allow_zero: bool = True):
-    """A money column as float: missing, non-numeric and negative (or, with ``allow_zero=False``,
-    zero) values are refused, naming the rows. Refunds are not negative purchases."""
+def number_column(values, *, column: str, table: str = "table",
+                  fix: str = "Fill or remove the missing ones.") -> "pd.Series":
+    """A column as float: True/False, dates, text that is no number and missing values are refused,
+    naming the rows and ``fix``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> number_column(pd.Series(["12.5", 3]), column="margin").tolist()
+    [12.5, 3.0]
+    >>> number_column(pd.Series([1.0, None]), column="margin", table="values")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    crmlab.validation.CrmlabInputError: values: column 'margin' has values that are missing or not numbers in row 1, ...
+    """
     import pandas as pd
 
     if pd.api.types.is_bool_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
-        raise CrmlabInputError(f"{table}: column '{column}' must hold amounts (numbers), it has type {values.dtype}.")
+        raise CrmlabInputError(f"{table}: column '{column}' must hold numbers, it has type {values.dtype}.")
     numbers = pd.to_numeric(values, errors="coerce")
     bad = numbers.isna()
     if bad.any():
         raise CrmlabInputError(
             f"{table}: column '{column}' has values that are missing or not numbers in {describe_rows(values.index[bad])}, "
-            f"e.g. {values[bad].iloc[0]!r}. Write amounts as plain numbers (no currency signs or thousands "
-            "separators) and fill or remove the missing ones.")
+            f"e.g. {values[bad].iloc[0]!r}. {fix}")
+    return numbers.astype(float)
+
+
+def amount_column(values, *, column: str, table: str = "table", allow_zero: bool = True):
+    """A money column as float: missing, non-numeric and negative (or, with ``allow_zero=False``,
+    zero) values are refused, naming the rows. Refunds are not negative purchases.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> amount_column(pd.Series(["12.5", "3"]), column="revenue").tolist()
+    [12.5, 3.0]
+    >>> amount_column(pd.Series([12.5, -3.0]), column="revenue", table="purchases")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    crmlab.validation.CrmlabInputError: purchases: column 'revenue' must be >= 0; it is not in row 1, e.g. -3.0. ...
+    """
+    numbers = number_column(values, column=column, table=table,
+                            fix="Write amounts as plain numbers (no currency signs or thousands separators) "
+                                "and fill or remove the missing ones.")
     low = numbers < 0 if allow_zero else numbers <= 0
     if low.any():
         need = ">= 0" if allow_zero else "> 0"
@@ -197,12 +336,22 @@ def amount_column(values, *, column: str, table: str = "table", allow_zero: bool
             f"{table}: column '{column}' must be {need}; it is not in {describe_rows(values.index[low])}, "
             f"e.g. {float(numbers[low].iloc[0])!r}. Returns and refunds are not negative purchases: build the "
             "transaction log with crmlab.transactions.purchases(), which handles them by a stated rule.")
-    return numbers.astype(float)
+    return numbers
 
 
 def require_labels(values, allowed, *, column: str, table: str = "table", fix: str = "") -> None:
     """Raise :class:`CrmlabInputError` if ``values`` holds missing labels or labels outside ``allowed``,
-    naming the rows, an example and ``fix`` (how to rename them)."""
+    naming the rows, an example and ``fix`` (how to rename them).
+
+    Examples
+    --------
+    >>> require_labels(["treatment", "control"], ["treatment", "control"], column="group")  # all known: fine
+    >>> require_labels(["treatment", "Control"], ["treatment", "control"], column="group", table="assignment",
+    ...                fix="Write the labels in lower case.")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    crmlab.validation.CrmlabInputError: assignment: column 'group' has unknown or missing labels in row 1, e.g. 'Control'. ...
+    """
     import pandas as pd
 
     text = pd.Series(values, copy=False).astype("string")
@@ -218,12 +367,29 @@ ID_COLUMNS = ("response_id", "customer_id")
 
 
 def shown(value) -> str:
-    """A cell value as a student reads it in a message: text quoted, numbers plain (11, not np.int64(11))."""
+    """A cell value as a student reads it in a message: text quoted, numbers plain (11, not np.int64(11)).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> print(shown("11"), shown(np.int64(11)))
+    '11' 11
+    """
     return repr(value) if isinstance(value, str) else str(value)
 
 
 def frame_check(data, table: str) -> None:
-    """Raise unless ``data`` is a non-empty DataFrame."""
+    """Raise unless ``data`` is a non-empty DataFrame.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame_check(pd.DataFrame({"recommend": [9, 10]}), "survey")  # a DataFrame with rows: fine
+    >>> frame_check([9, 10], "survey")
+    Traceback (most recent call last):
+    ...
+    crmlab.validation.CrmlabInputError: survey must be a pandas DataFrame, not list. Load it with crmlab.load_data(...) or pd.read_csv(...).
+    """
     import pandas as pd
 
     if not isinstance(data, pd.DataFrame):
@@ -233,7 +399,17 @@ def frame_check(data, table: str) -> None:
 
 
 def scale_pair(scale, name: str = "scale") -> tuple[float, float]:
-    """``scale`` as ``(low, high)`` floats with low < high."""
+    """``scale`` as ``(low, high)`` floats with low < high.
+
+    Examples
+    --------
+    >>> scale_pair([1, 7])
+    (1.0, 7.0)
+    >>> scale_pair((7, 1))
+    Traceback (most recent call last):
+    ...
+    crmlab.validation.CrmlabInputError: scale=(7, 1): the lowest answer must be below the highest.
+    """
     try:
         lo, hi = (float(v) for v in scale)
     except (TypeError, ValueError):
@@ -247,6 +423,18 @@ def answers(frame: pd.DataFrame, columns, *, scale, table: str = "survey"):
     """The answers in ``columns`` as floats, checked against ``scale``.
 
     Returns the values and a boolean Series marking rows with a missing answer.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> survey = pd.DataFrame({"q1": [5, 7, None], "q2": [1, 2, 3]})
+    >>> values, missing = answers(survey, ["q1", "q2"], scale=(1, 7))
+    >>> values["q1"].tolist(), missing.tolist()
+    ([5.0, 7.0, nan], [False, False, True])
+    >>> answers(pd.DataFrame({"q1": [5, 9]}), ["q1"], scale=(1, 7))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    crmlab.validation.CrmlabInputError: survey: column 'q1' has answers outside the scale 1–7 in row 1, e.g. 9. Fix: ...
     """
     import pandas as pd
 
@@ -275,7 +463,16 @@ def answers(frame: pd.DataFrame, columns, *, scale, table: str = "survey"):
 
 
 def id_columns(frame: pd.DataFrame, rows) -> pd.DataFrame:
-    """The id columns of ``frame`` present (:data:`ID_COLUMNS`), for the selected rows."""
+    """The id columns of ``frame`` present (:data:`ID_COLUMNS`), for the selected rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> survey = pd.DataFrame({"customer_id": ["C1", "C2"], "recommend": [9, 3]})
+    >>> id_columns(survey, survey["recommend"] < 7)
+      customer_id
+    1          C2
+    """
     import pandas as pd
 
     return frame.loc[rows, [c for c in ID_COLUMNS if c in frame.columns]].copy()
@@ -289,6 +486,17 @@ def in_window(times, customers, *, end, start=None, late: str | None = None):
     optional first day. Returns a boolean array of the rows kept and the counts of the
     rows set aside, by reason (``late`` names the purchases on or after ``end``), for
     :func:`report_set_aside`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> times = pd.Series(pd.to_datetime(["2025-12-30", "2026-01-02", None, "2025-06-01"]))
+    >>> customers = pd.Series(["a", "a", "b", None])
+    >>> keep, counts = in_window(times, customers, end=pd.Timestamp("2026-01-01"))
+    >>> keep.tolist()
+    [True, False, False, False]
+    >>> _ = report_set_aside(pd.DataFrame(), counts, what="purchases")
+    purchases: set aside 1 purchases without a customer id, 1 purchases without a time, 1 purchases on or after as_of 2026-01-01
     """
     import numpy as np
 
@@ -305,7 +513,21 @@ def in_window(times, customers, *, end, start=None, late: str | None = None):
 
 def purchases_before(purchases, as_of):
     """The rows of a purchase log (``customer_id``, ``order_ts``) before ``as_of``, checked,
-    and the counts of the rows set aside (:func:`in_window`)."""
+    and the counts of the rows set aside (:func:`in_window`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"customer_id": ["a", "a", "b"],
+    ...                     "order_ts": pd.to_datetime(["2025-12-30", "2026-01-02", "2025-11-15"])})
+    >>> before, counts = purchases_before(log, pd.Timestamp("2026-01-01"))
+    >>> before["order_ts"].dt.strftime("%Y-%m-%d").tolist(), int(counts["purchases on or after as_of 2026-01-01"])
+    (['2025-12-30', '2025-11-15'], 1)
+    >>> purchases_before(log.astype({"order_ts": str}), pd.Timestamp("2026-01-01"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    crmlab.validation.CrmlabInputError: purchases: column 'order_ts' is not a date/time column. ...
+    """
     import pandas as pd
 
     frame_check(purchases, "purchases")
@@ -318,7 +540,18 @@ def purchases_before(purchases, as_of):
 
 
 def boolean(values: pd.Series, column: str, table: str) -> pd.Series:
-    """A True/False (or 0/1) column as bool with NA kept; anything else is an error."""
+    """A True/False (or 0/1) column as bool with NA kept; anything else is an error.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> boolean(pd.Series([1, 0, None]), "responded", "interactions").tolist()
+    [True, False, <NA>]
+    >>> boolean(pd.Series(["yes", "no"]), "responded", "interactions")
+    Traceback (most recent call last):
+    ...
+    crmlab.validation.CrmlabInputError: interactions: column 'responded' must be True/False (or 1/0); it is not in rows 0, 1, e.g. 'yes'.
+    """
     import pandas as pd
 
     if pd.api.types.is_bool_dtype(values):
@@ -331,7 +564,21 @@ def boolean(values: pd.Series, column: str, table: str) -> pd.Series:
 
 
 def aligned(frame: pd.DataFrame, values, name: str) -> pd.Series:
-    """A column name of ``frame`` or a Series aligned to its index, as floats."""
+    """A column name of ``frame`` or a Series aligned to its index, as floats.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"spend": ["10", "20.5"]}, index=["a", "b"])
+    >>> aligned(frame, "spend", "weight").tolist()
+    [10.0, 20.5]
+    >>> aligned(frame, pd.Series({"b": 2, "a": 1}), "weight").tolist()  # matched by index, not by position
+    [1.0, 2.0]
+    >>> aligned(frame, [1, 2], "weight")
+    Traceback (most recent call last):
+    ...
+    crmlab.validation.CrmlabInputError: weight must be a column name, a Series indexed like the frame, or a number.
+    """
     import pandas as pd
 
     if isinstance(values, str):

@@ -55,3 +55,24 @@ def test_the_scan_sees_a_private_import(tmp_path, monkeypatch):
     bad.write_text("from crmlab.generator import _ids\nfrom crmlab import _people\nx = _people._join(1) + _people.join(2)\n")
     hits = list(_private_names_imported(bad))
     assert len(hits) == 2 and "import _ids" in hits[0] and "_people._join" in hits[1]
+
+
+def _public_functions_and_classes():
+    import importlib
+    import inspect
+    import pkgutil
+
+    for info in pkgutil.walk_packages(crmlab.__path__, "crmlab."):
+        if any(part.startswith("_") for part in info.name.split(".")[1:]):
+            continue  # private modules: their names serve the package, not the student
+        module = importlib.import_module(info.name)
+        names = getattr(module, "__all__", None) or [n for n in vars(module) if not n.startswith("_")]
+        for name in names:
+            obj = getattr(module, name, None)
+            if (inspect.isfunction(obj) or inspect.isclass(obj)) and obj.__module__ == module.__name__:
+                yield f"{info.name}.{name}", obj
+
+
+def test_every_public_function_and_class_has_an_example_that_the_test_command_runs():
+    lacking = [name for name, obj in _public_functions_and_classes() if ">>>" not in (obj.__doc__ or "")]
+    assert not lacking, "public names without an Examples section (run with --doctest-modules):\n" + "\n".join(lacking)

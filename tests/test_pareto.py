@@ -42,7 +42,7 @@ def test_top_share_reads_the_curve_between_customers():
 
 def test_pareto_table_columns_and_order():
     table = pareto_table(pd.DataFrame({"customer_id": ["a", "b", "c"], "margin": [1.0, 6.0, 3.0]}),
-                         value="margin", customer="customer_id")
+                         value_col="margin", customer_col="customer_id")
     assert table.index.tolist() == ["b", "c", "a"]
     assert table["rank"].tolist() == [1, 2, 3]
     assert table["share_value"].tolist() == pytest.approx([0.6, 0.9, 1.0])
@@ -136,8 +136,8 @@ def test_the_80_20_rule_on_the_company(margin_and_truth):
     (lambda: gini(pd.Series([], dtype=float)), "is empty"),
     (lambda: gini([1, 2, 3]), "expected a pandas Series"),
     (lambda: gini(pd.Series([1.0, 2.0], index=["a", "a"])), "appear more than once.*groupby"),
-    (lambda: pareto_table(pd.DataFrame({"margin": [1.0]})), "pass the name of the value column"),
-    (lambda: pareto_table(pd.DataFrame({"margn": [1.0]}), value="margin"), "did you mean 'margn'"),
+    (lambda: pareto_table(pd.DataFrame({"margin": [1.0]})), "pass the name of the value column.*value_col="),
+    (lambda: pareto_table(pd.DataFrame({"margn": [1.0]}), value_col="margin"), "did you mean 'margn'"),
     (lambda: top_share(pd.Series([1.0]), 20), "between 0 and 1"),
     (lambda: abc_classes(pd.Series([1.0]), thresholds=(0.95, 0.8)), "increasing shares"),
     (lambda: abc_classes(pd.Series([1.0]), thresholds=(80, 95)), "increasing shares"),

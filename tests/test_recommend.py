@@ -76,18 +76,18 @@ def test_co_purchase_beats_popularity_on_held_out_orders():
 
 
 @pytest.mark.parametrize("call, fragment", [
-    (lambda: association_rules(_baskets(), item="product_id"), r"missing column\(s\) 'product_id'"),
+    (lambda: association_rules(_baskets(), item_col="product_id"), r"missing column\(s\) 'product_id'"),
     (lambda: association_rules(_baskets().iloc[0:0]), r"lines is empty"),
     (lambda: association_rules(_baskets(), min_support=2), r"min_support must be a share"),
     (lambda: association_rules(_baskets(), min_count=0), r"min_count must be a whole number"),
     (lambda: PopularityRecommender().recommend(_baskets().rename(columns={"order_id": "customer_id"})), r"not fitted"),
     (lambda: CoPurchaseRecommender(score="magic"), r"score='magic'"),
-    (lambda: PopularityRecommender(item="category").fit(_baskets().rename(columns={"order_id": "customer_id"}))
+    (lambda: PopularityRecommender(item_col="category").fit(_baskets().rename(columns={"order_id": "customer_id"}))
      .recommend(_baskets().rename(columns={"order_id": "customer_id"}), k=0), r"k must be a whole number"),
     (lambda: evaluate_recommenders(_baskets().assign(customer_id="a", order_ts="2025-01-01"), split="2030-01-01",
-                                   item="category"), r"leaves no lines"),
+                                   item_col="category"), r"leaves no lines"),
     (lambda: evaluate_recommenders(_baskets().assign(customer_id="a", order_ts="2025-01-01"), split="2025-06-01",
-                                   end="2025-01-01", item="category"), r"must be after split"),
+                                   end="2025-01-01", item_col="category"), r"must be after split"),
 ])
 def test_bad_input_is_named(call, fragment):
     with pytest.raises(CrmlabInputError, match=fragment):

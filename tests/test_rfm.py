@@ -272,7 +272,7 @@ def _with(**changes):
     (lambda: rfm_table(_with(revenue=[100, np.nan, 1, 1, 1, 1, 1]), as_of="2026-01-01"), "row 1"),
     (lambda: rfm_table(_with(revenue=[100, -50, 1, 1, 1, 1, 1]), as_of="2026-01-01"),
      r"must be >= 0; it is not in row 1.*crmlab.transactions.purchases"),
-    (lambda: rfm_table(_with(revenue=[True] * 7), as_of="2026-01-01"), "must hold amounts"),
+    (lambda: rfm_table(_with(revenue=[True] * 7), as_of="2026-01-01"), "must hold numbers"),
     (lambda: rfm_table(_with(order_ts=["2025-01-01", "yesterday", "2025-01-01", "2025-13-45", "2025-01-01",
                                        "2025-01-01", "2025-01-01"]), as_of="2026-01-01"),
      r"'order_ts' has values that are not dates in rows 1, 3.*'yesterday'"),

@@ -152,7 +152,18 @@ def summary(transactions: pd.DataFrame, *, calibration_end, observation_end=None
 
 
 def summary_unit(frame: pd.DataFrame) -> str:
-    """The time unit of a summary, read from its column names (T_weeks -> 'weeks')."""
+    """The time unit of a summary, read from its column names (T_weeks -> 'weeks').
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"repeat_purchases": [2, 0], "span_weeks": [30.0, 0.0], "T_weeks": [38.0, 20.0]})
+    >>> summary_unit(s)
+    'weeks'
+    >>> summary_unit(s.rename(columns={"span_weeks": "recency", "T_weeks": "T"}))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    crmlab.validation.CrmlabInputError: summary: the time columns must say their unit, e.g. 'span_weeks' and 'T_weeks' ...
+    """
     units = [u for u in SUMMARY_UNITS if f"T_{u}" in frame.columns]
     if len(units) > 1:
         raise CrmlabInputError(f"summary has time columns in several units ({', '.join('T_' + u for u in units)}); "
@@ -168,7 +179,20 @@ def summary_unit(frame: pd.DataFrame) -> str:
 
 
 def summary_arrays(frame: pd.DataFrame, *, unit: str | None = None):
-    """Check a summary and return (index, x, t_x, T) as float arrays, in ``unit``."""
+    """Check a summary and return (index, x, t_x, T) as float arrays, in ``unit``.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"repeat_purchases": [2, 0], "span_weeks": [30.0, 0.0], "T_weeks": [38.0, 20.0]},
+    ...                  index=["a", "b"])
+    >>> index, x, tx, T = summary_arrays(s)
+    >>> index.tolist(), x.tolist(), tx.tolist(), T.tolist()
+    (['a', 'b'], [2.0, 0.0], [30.0, 0.0], [38.0, 20.0])
+    >>> summary_arrays(s.assign(span_weeks=[40.0, 0.0]))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    crmlab.validation.CrmlabInputError: summary: span_weeks is greater than T_weeks in row a; the last purchase cannot come ...
+    """
     if not isinstance(frame, pd.DataFrame):
         raise CrmlabInputError("expected a summary DataFrame from crmlab.clv.summary(...), "
                                f"got {type(frame).__name__}.")

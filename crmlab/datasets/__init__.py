@@ -31,12 +31,13 @@ DATA_DIR_VARIABLE = "CRMLAB_DATA_DIR"
 
 
 def _shipped() -> Path:
-    # An installed crmlab (a wheel) carries the data inside the package; a checkout has them in datasets/.
-    here = Path(__file__).resolve().parent
-    return here / "shipped" if (here / "shipped").is_dir() else here.parents[1] / "datasets"
+    # A wheel installs the data as crmlab_data/ beside the package; a checkout has them in datasets/.
+    beside = Path(__file__).resolve().parents[2]
+    return beside / "crmlab_data" if (beside / "crmlab_data").is_dir() else beside / "datasets"
 
 
-#: The data shipped with crmlab: inside the installed package, or ``datasets/`` of the kit's repository.
+#: The data shipped with crmlab: ``crmlab_data/`` beside the installed package, or ``datasets/`` of the
+#: kit's repository.
 DATA_DIR = _shipped()
 
 
@@ -46,7 +47,7 @@ def data_folder(data_dir=None) -> Path:
     1. ``data_dir``, when given;
     2. the folder named by the environment variable ``CRMLAB_DATA_DIR``
        (e.g. a student's own variant, written by ``crmlab data generate``);
-    3. the data shipped with crmlab (:data:`DATA_DIR`): inside the installed
+    3. the data shipped with crmlab (:data:`DATA_DIR`): installed with the
        package, or ``datasets/`` of the kit's repository.
 
     Examples
@@ -141,6 +142,18 @@ def read_table(path, name: str) -> pd.DataFrame:
     """Read a CSV file as table ``name`` of the data dictionary: check its columns, type its values.
 
     Files re-saved by Excel on Chinese Windows (GBK, dates like 2024/6/18 9:05) are read as well.
+
+    Examples
+    --------
+    >>> stores = read_table(DATA_DIR / "retail" / "stores.csv", "stores")
+    >>> len(stores), stores.dtypes["opened_date"]
+    (25, dtype('<M8[s]'))
+    >>> stores.loc[0, ["store_id", "region"]].tolist()
+    ['S01', 'north']
+    >>> read_table(DATA_DIR / "retail" / "stores.csv", "products")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    crmlab.validation.CrmlabInputError: ...stores.csv does not match the data dictionary for 'products': missing [...
     """
     table = _table(name)
     path = Path(path)

@@ -11,6 +11,20 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Column:
+    """One column of the data dictionary: its name, kind, unit, Chinese name, meaning and allowed levels.
+
+    ``kind`` is one of ``str``, ``int``, ``float``, ``bool``, ``datetime``, ``date``,
+    ``category``; ``levels`` lists the values a category column may hold, in a meaningful order.
+
+    Examples
+    --------
+    >>> tier = Column("city_tier", "int", "tier", "城市等级", "1 = first-tier city ... 4 = fourth tier.")
+    >>> tier.name, tier.kind, tier.levels
+    ('city_tier', 'int', ())
+    >>> TABLES["orders"].columns[-1].levels      # the order status, a category
+    ('completed', 'returned', 'cancelled')
+    """
+
     name: str
     kind: str  # str, int, float, bool, datetime, date, category
     unit: str
@@ -21,6 +35,20 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
+    """One table of the data dictionary: name, Chinese name, meaning, its columns (:class:`Column`) in
+    file order, whether it is planted truth, and the data folder it is written to.
+
+    Examples
+    --------
+    >>> visits = Table("visits", "到店记录", "One row per store visit.", (
+    ...     Column("visit_id", "str", "", "到店编号", "Key, V + 6 digits."),
+    ...     Column("channel", "category", "", "渠道", "Where the customer came in.", ("store", "web"))))
+    >>> visits.column_names, visits.folder, visits.truth
+    (['visit_id', 'channel'], 'retail', False)
+    >>> len(TABLES["stores"].columns)
+    6
+    """
+
     name: str
     zh: str
     text: str
@@ -242,7 +270,19 @@ TABLES = {t.name: t for t in [
 
 
 def markdown_table(table: Table) -> str:
-    """The dictionary of one table as a Markdown table (how ``datasets/README.md`` shows it)."""
+    """The dictionary of one table as a Markdown table (how ``datasets/README.md`` shows it).
+
+    Examples
+    --------
+    >>> visits = Table("visits", "到店记录", "One row per store visit.", (
+    ...     Column("visit_id", "str", "", "到店编号", "Key, V + 6 digits."),
+    ...     Column("channel", "category", "", "渠道", "Where the customer came in.", ("store", "web"))))
+    >>> print(markdown_table(visits))
+    | column | 中文 | type | unit | meaning |
+    |---|---|---|---|---|
+    | `visit_id` | 到店编号 | str |  | Key, V + 6 digits. |
+    | `channel` | 渠道 | category: store, web |  | Where the customer came in. |
+    """
     lines = ["| column | 中文 | type | unit | meaning |", "|---|---|---|---|---|"]
     for c in table.columns:
         kind = c.kind + (": " + ", ".join(c.levels) if c.levels else "")
@@ -252,7 +292,25 @@ def markdown_table(table: Table) -> str:
 
 def render_dictionary(text: str) -> str:
     """Replace every ``<!-- columns: NAME -->`` ... ``<!-- /columns -->`` block in ``text``
-    with the current dictionary of table NAME."""
+    with the current dictionary of table NAME.
+
+    Examples
+    --------
+    >>> text = "# Stores\\n<!-- columns: stores -->\\n(out of date)\\n<!-- /columns -->\\nMore text."
+    >>> print(render_dictionary(text))
+    # Stores
+    <!-- columns: stores -->
+    | column | 中文 | type | unit | meaning |
+    |---|---|---|---|---|
+    | `store_id` | 门店编号 | str |  | Key, S + 2 digits. |
+    | `store_name` | 门店名称 | str |  | Store name (Chinese). |
+    | `city` | 城市 | str |  | City of the store. |
+    | `city_tier` | 城市等级 | int | tier | 1 = first-tier city ... 4 = fourth tier. |
+    | `region` | 区域 | category: north, east, south, central, west |  | Sales region. |
+    | `opened_date` | 开业日期 | date |  | Opening date. |
+    <!-- /columns -->
+    More text.
+    """
     import re
 
     def block(match):

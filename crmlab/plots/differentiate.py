@@ -38,6 +38,19 @@ def lorenz_chart(curve: pd.DataFrame, *, gini: float | None = None, ax=None):
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> from crmlab.pareto import gini, lorenz_curve
+    >>> values = pd.Series([10.0, 10, 20, 60])
+    >>> ax = lorenz_chart(lorenz_curve(values), gini=gini(values), ax=plt.subplots()[1])
+    >>> ax.get_title()
+    '洛伦兹曲线 Lorenz curve：基尼系数 Gini = 0.40'
+    >>> plt.close("all")
     """
     ax = _axes(ax, (5, 5))
     x, y = curve["share_customers"], curve["share_value"]
@@ -65,6 +78,23 @@ def segment_grid_chart(segmented: pd.DataFrame, *, ax=None):
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> from crmlab.rfm import rfm_table
+    >>> log = pd.DataFrame({"customer_id": list("aabbbcd"), "revenue": [100.0, 50, 20, 30, 40, 500, 10],
+    ...                     "order_ts": pd.to_datetime(["2025-12-01", "2025-12-20", "2025-06-01", "2025-09-01",
+    ...                                                 "2025-11-01", "2025-03-01", "2025-12-30"])})
+    >>> rfm = rfm_table(log, as_of="2026-01-01", verbose=False)
+    >>> from crmlab.rfm import rfm_scores, rfm_segments
+    >>> ax = segment_grid_chart(rfm_segments(rfm_scores(rfm)), ax=plt.subplots()[1])
+    >>> sum(int(t.get_text().splitlines()[1].replace(",", "")) for t in ax.texts)   # every customer in one cell
+    4
+    >>> plt.close("all")
     """
     ax = _axes(ax, (9, 6))
     counts = (segmented.groupby(["r_score", "fm_score"]).size()
@@ -96,6 +126,23 @@ def class_chart(classes: pd.DataFrame, *, ax=None):
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> from crmlab.rfm import rfm_table
+    >>> log = pd.DataFrame({"customer_id": list("aabbbcd"), "revenue": [100.0, 50, 20, 30, 40, 500, 10],
+    ...                     "order_ts": pd.to_datetime(["2025-12-01", "2025-12-20", "2025-06-01", "2025-09-01",
+    ...                                                 "2025-11-01", "2025-03-01", "2025-12-30"])})
+    >>> rfm = rfm_table(log, as_of="2026-01-01", verbose=False)
+    >>> from crmlab.rfm import rfm_classes
+    >>> ax = class_chart(rfm_classes(rfm), ax=plt.subplots()[1])
+    >>> len(ax.patches)   # two bars for each of the 8 classes
+    16
+    >>> plt.close("all")
     """
     ax = _axes(ax, (9, 4))
     summary = rfm_summary(classes, by="rfm_class")
@@ -127,6 +174,19 @@ def lrfmc_profile_chart(centres: pd.DataFrame, *, ax=None):
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> centres = pd.DataFrame({"z_L": [1.0, -1.0], "z_R": [-0.5, 0.5], "z_F": [1.2, -1.2], "z_M": [1.1, -1.1],
+    ...                         "z_C": [0.3, -0.3], "share": [0.4, 0.6]})
+    >>> ax = lrfmc_profile_chart(centres, ax=plt.subplots()[1])
+    >>> [line.get_label() for line in ax.get_lines()][:2]
+    ['0: cluster 0 (40%)', '1: cluster 1 (60%)']
+    >>> plt.close("all")
     """
     ax = _axes(ax, (8, 4.5))
     columns = [c for c in centres.columns if c.startswith("z_")]
@@ -161,6 +221,25 @@ def rfm_split_explorer(rfm: pd.DataFrame, *, recency=None, frequency=None, monet
     -------
     ipywidgets.VBox
         Display it (it is the last expression of a cell, or ``display(...)``).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> from crmlab.rfm import rfm_table
+    >>> log = pd.DataFrame({"customer_id": list("aabbbcd"), "revenue": [100.0, 50, 20, 30, 40, 500, 10],
+    ...                     "order_ts": pd.to_datetime(["2025-12-01", "2025-12-20", "2025-06-01", "2025-09-01",
+    ...                                                 "2025-11-01", "2025-03-01", "2025-12-30"])})
+    >>> rfm = rfm_table(log, as_of="2026-01-01", verbose=False)
+    >>> from crmlab.theme import use_theme
+    >>> with plt.rc_context():                       # Chinese font for these figures only
+    ...     _ = use_theme(cjk_font="bundled")
+    ...     control = rfm_split_explorer(rfm)
+    >>> [slider.description for slider in control.children[:3]]
+    ['R 最近购买 ≤（天 days）', 'F 购买次数 ≥', 'M 购买金额 ≥（元 CNY）']
+    >>> plt.close("all")
     """
     import ipywidgets as widgets
     import matplotlib.pyplot as plt

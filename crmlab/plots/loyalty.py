@@ -18,6 +18,22 @@ def loyalty_matrix_chart(matrix, *, ax=None):
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> from crmlab.loyalty import loyalty_matrix
+    >>> f = pd.DataFrame({"attitude_like": [5, 5, 1, 2], "attitude_prefer": [4, 5, 2, 1],
+    ...                   "purchases_window": [6, 0, 5, 1]})
+    >>> ax = loyalty_matrix_chart(loyalty_matrix(f), ax=plt.subplots()[1])
+    >>> [t.get_text().split("\\n")[1] for t in ax.texts]   # one customer in each cell
+    ['1 (25%)', '1 (25%)', '1 (25%)', '1 (25%)']
+    >>> ax.texts[0].get_text().split("\\n")[0]             # top left: high attitude, high repeat buying
+    '真正忠诚 true loyalty'
+    >>> plt.close("all")
     """
     import matplotlib.pyplot as plt
     import numpy as np

@@ -32,6 +32,20 @@ def plot_hit_rates(results: pd.DataFrame, *, ax=None):
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> results = pd.DataFrame({"k": [1, 3, 1, 3], "model": ["popular", "popular", "co-purchase", "co-purchase"],
+    ...                         "hit_rate": [0.10, 0.20, 0.15, 0.30], "hit_low": [0.08, 0.17, 0.12, 0.26],
+    ...                         "hit_high": [0.12, 0.23, 0.18, 0.34]}).set_index(["k", "model"])
+    >>> ax = plot_hit_rates(results, ax=plt.subplots()[1])
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['popular', 'co-purchase']
+    >>> plt.close("all")
     """
     ax = ax or plt.subplots()[1]
     table = results.reset_index()
@@ -50,15 +64,15 @@ def _names(values, names):
     return values if names is None else values.map(lambda v: f"{names.get(v, v)} ({v})" if v in names else v)
 
 
-def rules_widget(lines: pd.DataFrame, *, item: str = "subcategory", names: dict | None = None, top: int = 12,
+def rules_widget(lines: pd.DataFrame, *, item_col: str = "subcategory", names: dict | None = None, top: int = 12,
                  min_lift: float = 1.2, min_count: int = 20):
     """Explore association rules in class (关联规则): basket type, minimum lift, minimum count.
 
     Parameters
     ----------
     lines : DataFrame
-        :func:`crmlab.needs.purchase_lines` (columns ``order_id``, ``customer_id`` and ``item``).
-    item : str, default "subcategory"
+        :func:`crmlab.needs.purchase_lines` (columns ``order_id``, ``customer_id`` and ``item_col``).
+    item_col : str, default "subcategory"
         The item column.
     names : dict, optional
         Display name per item (e.g. product names for ``product_id``).
@@ -83,7 +97,7 @@ def rules_widget(lines: pd.DataFrame, *, item: str = "subcategory", names: dict 
     """
     import ipywidgets as widgets
 
-    rules = {basket: association_rules(lines, basket=basket, item=item, verbose=False)
+    rules = {basket: association_rules(lines, basket_col=basket, item_col=item_col, verbose=False)
              for basket in ("order_id", "customer_id")}
     basket = widgets.Dropdown(options=[("订单 bought together in one order", "order_id"),
                                        ("客户 bought by the same customer", "customer_id")],
@@ -114,7 +128,7 @@ def rules_widget(lines: pd.DataFrame, *, item: str = "subcategory", names: dict 
     return widgets.VBox([basket, lift, count, out])
 
 
-def offers_widget(models: dict, history: pd.DataFrame, *, customers, item: str = "product_id",
+def offers_widget(models: dict, history: pd.DataFrame, *, customers, item_col: str = "product_id",
                   names: dict | None = None, k: int = 5):
     """Pick a customer: what the customer bought, and the next best offers of each fitted model (推荐示例).
 
@@ -123,10 +137,10 @@ def offers_widget(models: dict, history: pd.DataFrame, *, customers, item: str =
     models : dict
         Name -> fitted recommender (:mod:`crmlab.recommend`).
     history : DataFrame
-        Columns ``customer_id`` and ``item``: what the customers bought.
+        Columns ``customer_id`` and ``item_col``: what the customers bought.
     customers : list
         The customer ids to choose from.
-    item : str, default "product_id"
+    item_col : str, default "product_id"
     names : dict, optional
         Display name per item.
     k : int, default 5
@@ -151,9 +165,9 @@ def offers_widget(models: dict, history: pd.DataFrame, *, customers, item: str =
               for name, model in models.items()}
 
     def show(*_):
-        mine = history.loc[history["customer_id"] == pick.value, item].drop_duplicates()
+        mine = history.loc[history["customer_id"] == pick.value, item_col].drop_duplicates()
         bought = ", ".join(_names(mine, names).astype(str)) or "(nothing)"
-        columns = {name: _names(o.loc[o["customer_id"] == pick.value, item], names).tolist()
+        columns = {name: _names(o.loc[o["customer_id"] == pick.value, item_col], names).tolist()
                    for name, o in offers.items()}
         table = pd.DataFrame({name: pd.Series(v, dtype=object) for name, v in columns.items()})
         table.index = pd.RangeIndex(1, len(table) + 1, name="rank")

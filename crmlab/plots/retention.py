@@ -24,6 +24,23 @@ def survival_chart(km, *, by: str | None = None, labels: dict | None = None, ax=
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> from crmlab.retention import kaplan_meier
+    >>> customers = pd.DataFrame({"days": [30, 60, 60, 90, 120, 150], "churned": [1, 1, 0, 1, 0, 0],
+    ...                           "channel": ["web"] * 3 + ["store"] * 3})
+    >>> km = kaplan_meier(customers, duration="days", event="churned", by="channel")
+    >>> ax = survival_chart(km, by="channel", ax=plt.subplots()[1])
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['store', 'web']
+    >>> [line.get_ydata().round(3).tolist() for line in ax.lines]   # S(t) at 0 and after each time
+    [[1.0, 0.667, 0.667, 0.667], [1.0, 0.667, 0.333]]
+    >>> plt.close("all")
     """
     import matplotlib.pyplot as plt
 
@@ -56,11 +73,31 @@ def cohort_heatmap(table, *, max_periods: int = 12, ax=None):
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> from crmlab.retention import cohort_retention
+    >>> from crmlab.theme import use_theme
+    >>> p = pd.DataFrame({"customer_id": ["A", "A", "B", "C"],
+    ...                   "order_ts": pd.to_datetime(["2025-01-05", "2025-03-02", "2025-01-20", "2025-02-11"])})
+    >>> table = cohort_retention(p, as_of="2025-04-01")   # periods k = 0, 1, 2
+    >>> with plt.rc_context():                       # Chinese font for this figure only
+    ...     _ = use_theme(cjk_font="bundled")
+    ...     ax = cohort_heatmap(table, ax=plt.subplots()[1])
+    >>> [t.get_text() for t in ax.get_yticklabels()], [t.get_text() for t in ax.get_xticklabels()]
+    (['2025-01 (n=2)', '2025-02 (n=1)'], ['1', '2'])
+    >>> plt.close("all")
     """
     import matplotlib.pyplot as plt
     import seaborn as sns
 
-    shares = table.drop(columns="customers").loc[:, 1:max_periods]
+    periods = table.drop(columns="customers")
+    # By position of the period numbers, not a label slice: a short table has no label max_periods.
+    shares = periods.loc[:, [1 <= k <= max_periods for k in periods.columns]]
     shares.index = [f"{p} (n={n})" for p, n in zip(table.index.astype(str), table["customers"])]
     ax = plt.subplots(figsize=(10, 0.22 * len(shares) + 1.5))[1] if ax is None else ax
     sns.heatmap(shares, ax=ax, cmap="Blues", vmin=0, vmax=max(0.05, float(shares.max().max())),

@@ -31,6 +31,21 @@ def servqual_chart(gaps, *, weighted: bool = False, ax=None):
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from crmlab.datasets import load_data
+    >>> from crmlab.satisfaction import servqual_gaps
+    >>> gaps = servqual_gaps(load_data("survey"))
+    >>> ax = servqual_chart(gaps, ax=plt.subplots()[1])
+    >>> len(ax.patches)                              # one bar per dimension; the overall row is left out
+    5
+    >>> ax.get_yticklabels()[-1].get_text(), round(float(ax.patches[-1].get_width()), 2)   # the top bar
+    ('有形性 tangibles', 0.12)
+    >>> plt.close("all")
     """
     ax = _axes(ax, (7, 3.8))
     data = gaps.drop(index="overall", errors="ignore").iloc[::-1]
@@ -56,6 +71,20 @@ def ipa_chart(ipa, *, ax=None):
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from crmlab.datasets import load_data
+    >>> from crmlab.satisfaction import importance_performance
+    >>> ax = ipa_chart(importance_performance(load_data("survey")), ax=plt.subplots()[1])
+    >>> len(ax.collections[0].get_offsets())        # one point per SERVQUAL dimension
+    5
+    >>> [t.get_text() for t in ax.texts[5:]]         # the quadrants, after the five point labels
+    ['重点改进 concentrate here', '继续保持 keep up the good work', '低优先 low priority', '过度投入 possible overkill']
+    >>> plt.close("all")
     """
     ax = _axes(ax, (7, 5))
     ax.scatter(ipa["importance"], ipa["performance"], s=60, color="tab:blue", zorder=3)
@@ -89,6 +118,22 @@ def nps_chart(nps, *, ax=None):
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> from crmlab.satisfaction import net_promoter_score
+    >>> answers = pd.DataFrame({"recommend": [10, 9, 9, 10, 9, 8, 7, 7, 3, 6],
+    ...                         "channel": ["web"] * 5 + ["store"] * 5})
+    >>> ax = nps_chart(net_promoter_score(answers, by="channel"), ax=plt.subplots()[1])
+    >>> len(ax.patches)                              # detractors, passives, promoters for each channel
+    6
+    >>> [t.get_text() for t in ax.texts]             # web: 5 promoters; store: 3 passives, 2 detractors
+    ['NPS +100 [+17, +100]', 'NPS -40 [-67, +17]']
+    >>> plt.close("all")
     """
     ax = _axes(ax, (8, 0.7 * len(nps) + 1.6))
     rows = nps.iloc[::-1]  # the first group on top
