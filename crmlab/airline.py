@@ -38,7 +38,7 @@ import pandas as pd
 
 from crmlab.datasets.schema import AIRLINE_CLASSES
 from crmlab.validation import (CrmlabInputError, datetime_column, describe_rows, frame_check, report_set_aside,
-                               require_columns, require_nonempty)
+                               require_columns)
 
 DAYS_PER_MONTH = 365.25 / 12
 #: The LRFMC features, unit in the name.

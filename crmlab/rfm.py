@@ -350,7 +350,7 @@ def rfm_scores(rfm: pd.DataFrame, *, q: int = 5, cutoffs: dict | None = None) ->
 
 
 def _recency_column(rfm) -> str:
-    frame_check(rfm, "rfm")
+    frame_check(rfm, "rfm", fix="Make it with crmlab.rfm.rfm_table(...) or rfm_from_orders(...).")
     found = [c for c in rfm.columns if str(c) in {f"recency_{u}" for u in RECENCY_UNITS}]
     if len(found) != 1:
         raise CrmlabInputError(

@@ -378,8 +378,8 @@ def shown(value) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
-def frame_check(data, table: str) -> None:
-    """Raise unless ``data`` is a non-empty DataFrame.
+def frame_check(data, table: str, *, fix: str = "Load it with crmlab.load_data(...) or pd.read_csv(...).") -> None:
+    """Raise unless ``data`` is a non-empty DataFrame; ``fix`` says where such a table comes from.
 
     Examples
     --------
@@ -393,8 +393,7 @@ def frame_check(data, table: str) -> None:
     import pandas as pd
 
     if not isinstance(data, pd.DataFrame):
-        raise CrmlabInputError(f"{table} must be a pandas DataFrame, not {type(data).__name__}. "
-                               "Load it with crmlab.load_data(...) or pd.read_csv(...).")
+        raise CrmlabInputError(f"{table} must be a pandas DataFrame, not {type(data).__name__}. {fix}")
     require_nonempty(data, table=table)
 
 

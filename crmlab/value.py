@@ -36,7 +36,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlab.validation import CrmlabInputError, describe_rows, report_set_aside, require_columns, require_nonempty
+from crmlab.validation import (CrmlabInputError, describe_rows, report_set_aside, require_columns, require_nonempty,
+                               require_option)
 
 __all__ = ["QUADRANTS", "GRID_CLASSES", "value_quadrant", "value_loyalty_grid"]
 
@@ -85,9 +86,8 @@ def _flags(frame: pd.DataFrame, column: str) -> pd.Series:
 def _cut(values: pd.Series, rule, *, name: str) -> float:
     """The cut-off between low and high: 'median', 'mean' or a number."""
     if isinstance(rule, str):
-        if rule not in ("median", "mean"):
-            raise CrmlabInputError(f"{name}={rule!r}; use 'median', 'mean' or a number "
-                                   "(e.g. frame[col].quantile(0.8) for the top 20 %).")
+        require_option(rule, ("median", "mean"), name=name,
+                       fix="Or give a number, e.g. frame[col].quantile(0.8) for the top 20 %.")
         return float(values.median() if rule == "median" else values.mean())
     if isinstance(rule, (bool, np.bool_)) or not isinstance(rule, (int, float, np.number)) or np.isnan(rule):
         raise CrmlabInputError(f"{name}={rule!r}; use 'median', 'mean' or a number.")

@@ -541,7 +541,7 @@ def test_unfitted_models_and_bad_arguments(cdnow):
         bg.expected_purchases(-1)
     with pytest.raises(CrmlabInputError, match="one per customer"):
         bg.expected_purchases(np.ones(3))
-    with pytest.raises(CrmlabInputError, match="expected a summary DataFrame"):
+    with pytest.raises(CrmlabInputError, match="summary must be a pandas DataFrame, not .*crmlab.clv.summary"):
         bg.probability_alive([1, 2, 3])
     gg = clv.GammaGamma().fit(cdnow, verbose=False)
     with pytest.raises(CrmlabInputError, match="purchases_model must be a fitted BGNBD or ParetoNBD"):

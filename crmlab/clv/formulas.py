@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from crmlab.clv._arguments import DAYS_PER_YEAR, checked_rate, scalar
-from crmlab.validation import (CrmlabInputError, as_date, datetime_column, describe_rows, in_window,
-                               report_set_aside, require_columns, require_nonempty)
+from crmlab.validation import (CrmlabInputError, as_date, datetime_column, describe_rows, in_window, report_set_aside,
+                               require_columns, require_nonempty, require_option)
 
 __all__ = ["historical_value", "retention_clv", "pvifa", "group_clv"]
 
@@ -131,9 +131,8 @@ def retention_clv(margin, *, retention_rate, discount_rate, periods=None, first_
     >>> round(retention_clv(100, retention_rate=0.8, discount_rate=0.1), 2)   # 100 * 1.1 / 0.3
     366.67
     """
-    if first_margin not in ("now", "end"):
-        raise CrmlabInputError(f"first_margin={first_margin!r}; use 'now' (first margin today) or 'end' "
-                               "(margins at the end of each period).")
+    require_option(first_margin, ("now", "end"), name="first_margin",
+                   fix="'now': the first margin today; 'end': margins at the end of each period.")
     m = checked_rate(margin, name="margin", low=-np.inf)
     r = checked_rate(retention_rate, name="retention_rate", low=0.0, high=1.0)
     d = checked_rate(discount_rate, name="discount_rate", low=0.0)

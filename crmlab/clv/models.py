@@ -36,7 +36,7 @@ import pandas as pd
 from crmlab.clv._arguments import scalar
 from crmlab.clv.fitting import Column, compress, maximise, per_value
 from crmlab.clv.summaries import summary_arrays, summary_unit
-from crmlab.validation import CrmlabInputError, describe_rows, require_columns, require_nonempty
+from crmlab.validation import CrmlabInputError, describe_rows, frame_check, require_columns
 
 __all__ = ["BGNBD", "ParetoNBD", "GammaGamma"]
 
@@ -429,11 +429,8 @@ class GammaGamma(_Model):
     @staticmethod
     def _read(frame):
         """Check a summary and return (index, x, mean spend) as float arrays."""
-        if not isinstance(frame, pd.DataFrame):
-            raise CrmlabInputError("expected a summary DataFrame from crmlab.clv.summary(...), "
-                                   f"got {type(frame).__name__}.")
+        frame_check(frame, "summary", fix="Make it with crmlab.clv.summary(...).")
         require_columns(frame.columns, ["repeat_purchases", "monetary_value"], table="summary")
-        require_nonempty(frame, table="summary")
         x = pd.to_numeric(frame["repeat_purchases"], errors="coerce")
         bad = x.isna() | (x < 0) | (x % 1 != 0)
         if bad.any():

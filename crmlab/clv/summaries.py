@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlab.validation import (TIME_UNITS, CrmlabInputError, amount_column, as_date, datetime_column,
-                               describe_rows, in_window, report_set_aside, require_columns, require_nonempty,
+from crmlab.validation import (TIME_UNITS, CrmlabInputError, amount_column, as_date, datetime_column, describe_rows,
+                               frame_check, in_window, report_set_aside, require_columns, require_nonempty,
                                require_option)
 
 __all__ = ["SUMMARY_UNITS", "summary", "summary_unit", "summary_arrays"]
@@ -193,9 +193,7 @@ def summary_arrays(frame: pd.DataFrame, *, unit: str | None = None):
     ...
     crmlab.validation.CrmlabInputError: summary: span_weeks is greater than T_weeks in row a; the last purchase cannot come ...
     """
-    if not isinstance(frame, pd.DataFrame):
-        raise CrmlabInputError("expected a summary DataFrame from crmlab.clv.summary(...), "
-                               f"got {type(frame).__name__}.")
+    frame_check(frame, "summary", fix="Make it with crmlab.clv.summary(...).")
     found = summary_unit(frame)
     if unit is not None and found != unit:
         raise CrmlabInputError(f"the model was fitted in {unit} but this summary is in {found}; "

@@ -37,8 +37,6 @@ def score_histogram(scores, same_person, *, threshold: float = 0.0, ax=None):
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import matplotlib.pyplot as plt
     >>> scores = [-12, -8, -3, 4, 9, 15]
     >>> same = [False, False, False, True, True, True]
@@ -82,8 +80,6 @@ def threshold_chart(curve: pd.DataFrame, *, threshold: float | None = None, ax=N
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import matplotlib.pyplot as plt
     >>> import pandas as pd
     >>> curve = pd.DataFrame({"threshold": [-5.0, 0.0, 5.0], "precision": [0.80, 0.95, 0.99],
@@ -131,8 +127,6 @@ def quality_heatmap(report: pd.DataFrame, *, measures=("filled", "valid", "stand
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import matplotlib.pyplot as plt
     >>> import pandas as pd
     >>> from crmlab.theme import use_theme
@@ -177,8 +171,6 @@ def transition_heatmap(matrix: pd.DataFrame, *, ax=None, title=None):
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import matplotlib.pyplot as plt
     >>> from crmlab.lifecycle import transition_matrix
     >>> from crmlab.theme import use_theme

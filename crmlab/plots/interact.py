@@ -61,8 +61,6 @@ def plot_response_by_message(observed: pd.DataFrame, fit: pd.DataFrame | None = 
     --------
     Two messages per customer; the second one is answered half as often:
 
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> from crmlab.touchpoints import contact_fatigue, response_by_message
     >>> ids = [f"c{i}" for i in range(200)]           # c0-c99 by SMS, c100-c199 by e-mail
     >>> log = pd.DataFrame({"customer_id": ids * 2, "campaign_id": "W1",
@@ -119,8 +117,6 @@ def plot_uplift(uplift: pd.DataFrame, *, metric: str = "response_rate", labels=N
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> a = pd.DataFrame({"customer_id": [f"c{i}" for i in range(80)],
     ...                   "group": (["treatment"] * 20 + ["control"] * 20) * 2,
     ...                   "responded": [True] * 12 + [False] * 8 + [True] * 4 + [False] * 16    # new: 60 % vs 20 %
@@ -170,8 +166,6 @@ def plot_complaint_retention(retention: pd.DataFrame, *, planted: dict | None = 
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> from crmlab.complaints import complaint_retention
     >>> complaints = pd.DataFrame({"customer_id": ["a", "b"], "opened_ts": ["2025-03-01", "2025-03-01"],
     ...                            "outcome": ["resolved_satisfied", "unresolved"]})

@@ -21,8 +21,6 @@ def loyalty_matrix_chart(matrix, *, ax=None):
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import matplotlib.pyplot as plt
     >>> import pandas as pd
     >>> from crmlab.loyalty import loyalty_matrix

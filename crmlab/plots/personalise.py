@@ -35,8 +35,6 @@ def plot_hit_rates(results: pd.DataFrame, *, ax=None):
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import matplotlib.pyplot as plt
     >>> import pandas as pd
     >>> results = pd.DataFrame({"k": [1, 3, 1, 3], "model": ["popular", "popular", "co-purchase", "co-purchase"],

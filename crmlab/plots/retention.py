@@ -27,8 +27,6 @@ def survival_chart(km, *, by: str | None = None, labels: dict | None = None, ax=
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import matplotlib.pyplot as plt
     >>> import pandas as pd
     >>> from crmlab.retention import kaplan_meier
@@ -76,8 +74,6 @@ def cohort_heatmap(table, *, max_periods: int = 12, ax=None):
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import matplotlib.pyplot as plt
     >>> import pandas as pd
     >>> from crmlab.retention import cohort_retention

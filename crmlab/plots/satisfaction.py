@@ -34,8 +34,6 @@ def servqual_chart(gaps, *, weighted: bool = False, ax=None):
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import matplotlib.pyplot as plt
     >>> from crmlab.datasets import load_data
     >>> from crmlab.satisfaction import servqual_gaps
@@ -74,8 +72,6 @@ def ipa_chart(ipa, *, ax=None):
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import matplotlib.pyplot as plt
     >>> from crmlab.datasets import load_data
     >>> from crmlab.satisfaction import importance_performance
@@ -121,8 +117,6 @@ def nps_chart(nps, *, ax=None):
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import matplotlib.pyplot as plt
     >>> import pandas as pd
     >>> from crmlab.satisfaction import net_promoter_score
