@@ -166,17 +166,12 @@ def plot_complaint_retention(retention: pd.DataFrame, *, planted: dict | None = 
 
     Examples
     --------
-    >>> from crmlab.complaints import complaint_retention
-    >>> complaints = pd.DataFrame({"customer_id": ["a", "b"], "opened_ts": ["2025-03-01", "2025-03-01"],
-    ...                            "outcome": ["resolved_satisfied", "unresolved"]})
-    >>> bought = pd.DataFrame({"customer_id": ["a", "a", "b", "c"],
-    ...                        "order_ts": ["2025-02-20", "2025-04-01", "2025-02-25", "2025-05-01"]})
-    >>> unhappy = pd.DataFrame({"customer_id": ["a", "b", "c", "d"],
-    ...                         "since": ["2025-02-20", "2025-02-25", "2025-01-10", "2025-01-15"]})
-    >>> retention = complaint_retention(complaints, bought, unhappy=unhappy, end="2026-01-01")
-    >>> ax = plot_complaint_retention(retention, ax=plt.subplots()[1])
-    >>> [float(bar.get_height()) for bar in ax.patches]   # a bought again, b did not; silent: c did, d did not
-    [1.0, 0.0, 0.5]
+    >>> retention = pd.DataFrame({"customers": [40, 25, 300], "retention": [0.8, 0.2, 0.5],
+    ...                           "retention_low": [0.65, 0.09, 0.44], "retention_high": [0.9, 0.39, 0.56]},
+    ...                          index=pd.Index(["resolved_satisfied", "unresolved", "silent"], name="group"))
+    >>> ax = plot_complaint_retention(retention, planted={"resolved_satisfied": 0.85}, ax=plt.subplots()[1])
+    >>> [float(bar.get_height()) for bar in ax.patches]   # one bar per group: the share who bought again
+    [0.8, 0.2, 0.5]
     >>> [t.get_text().split("\\n")[1] for t in ax.get_xticklabels()]
     ['resolved_satisfied', 'unresolved', 'silent']
     >>> plt.close("all")
