@@ -14,14 +14,10 @@ import numpy as np
 import pandas as pd
 
 from crmlab.rfm import CLASSES, RFM_GRID, SEGMENTS, rfm_classes, rfm_summary
+from crmlab.plots._figure import axes
 
 __all__ = ["lorenz_chart", "segment_grid_chart", "class_chart", "lrfmc_profile_chart", "rfm_split_explorer"]
 
-
-def _axes(ax, figsize):
-    import matplotlib.pyplot as plt
-
-    return plt.subplots(figsize=figsize)[1] if ax is None else ax
 
 
 def lorenz_chart(curve: pd.DataFrame, *, gini: float | None = None, ax=None):
@@ -38,18 +34,17 @@ def lorenz_chart(curve: pd.DataFrame, *, gini: float | None = None, ax=None):
     Returns
     -------
     matplotlib Axes
+        The curve, the diagonal of equality and the shaded area between them.
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
     >>> from crmlab.pareto import gini, lorenz_curve
     >>> values = pd.Series([10.0, 10, 20, 60])
-    >>> ax = lorenz_chart(lorenz_curve(values), gini=gini(values), ax=plt.subplots()[1])
+    >>> ax = lorenz_chart(lorenz_curve(values), gini=gini(values))
     >>> ax.get_title()
     '洛伦兹曲线 Lorenz curve：基尼系数 Gini = 0.40'
-    >>> plt.close("all")
     """
-    ax = _axes(ax, (5, 5))
+    ax = axes(ax, (5, 5))
     x, y = curve["share_customers"], curve["share_value"]
     ax.plot([0, 1], [0, 1], linestyle="--", color="0.5", linewidth=1, label="人人相同 perfect equality")
     ax.plot(x, y, color="tab:blue", label="洛伦兹曲线 Lorenz curve")
@@ -75,20 +70,19 @@ def segment_grid_chart(segmented: pd.DataFrame, *, ax=None):
     Returns
     -------
     matplotlib Axes
+        One coloured cell per (R, FM) score pair, labelled with its segment and count.
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
     >>> from crmlab.datasets import load_data
     >>> from crmlab.rfm import rfm_from_orders
     >>> rfm = rfm_from_orders(load_data("orders"), load_data("order_lines"), as_of="2026-01-01", verbose=False)
     >>> from crmlab.rfm import rfm_scores, rfm_segments
-    >>> ax = segment_grid_chart(rfm_segments(rfm_scores(rfm)), ax=plt.subplots()[1])
+    >>> ax = segment_grid_chart(rfm_segments(rfm_scores(rfm)))
     >>> sum(int(t.get_text().splitlines()[1].replace(",", "")) for t in ax.texts) == len(rfm)  # each in one cell
     True
-    >>> plt.close("all")
     """
-    ax = _axes(ax, (9, 6))
+    ax = axes(ax, (9, 6))
     counts = (segmented.groupby(["r_score", "fm_score"]).size()
               .reindex(pd.MultiIndex.from_product([range(1, 6), range(1, 6)]), fill_value=0)
               .to_numpy().reshape(5, 5))
@@ -118,20 +112,19 @@ def class_chart(classes: pd.DataFrame, *, ax=None):
     Returns
     -------
     matplotlib Axes
+        Two bars per class: its share of customers and its share of monetary value.
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
     >>> from crmlab.datasets import load_data
     >>> from crmlab.rfm import rfm_from_orders
     >>> rfm = rfm_from_orders(load_data("orders"), load_data("order_lines"), as_of="2026-01-01", verbose=False)
     >>> from crmlab.rfm import rfm_classes
-    >>> ax = class_chart(rfm_classes(rfm), ax=plt.subplots()[1])
+    >>> ax = class_chart(rfm_classes(rfm))
     >>> len(ax.patches)   # two bars for each of the 8 classes
     16
-    >>> plt.close("all")
     """
-    ax = _axes(ax, (9, 4))
+    ax = axes(ax, (9, 4))
     summary = rfm_summary(classes, by="rfm_class")
     y = np.arange(len(summary))
     ax.barh(y + 0.2, summary["share_customers"], height=0.4, color="tab:blue", label="客户占比 share of customers")
@@ -161,18 +154,17 @@ def lrfmc_profile_chart(centres: pd.DataFrame, *, ax=None):
     Returns
     -------
     matplotlib Axes
+        One line per cluster across L, R, F, M and C.
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
     >>> centres = pd.DataFrame({"z_L": [1.0, -1.0], "z_R": [-0.5, 0.5], "z_F": [1.2, -1.2], "z_M": [1.1, -1.1],
     ...                         "z_C": [0.3, -0.3], "share": [0.4, 0.6]})
-    >>> ax = lrfmc_profile_chart(centres, ax=plt.subplots()[1])
+    >>> ax = lrfmc_profile_chart(centres)
     >>> [line.get_label() for line in ax.get_lines()][:2]
     ['0: cluster 0 (40%)', '1: cluster 1 (60%)']
-    >>> plt.close("all")
     """
-    ax = _axes(ax, (8, 4.5))
+    ax = axes(ax, (8, 4.5))
     columns = [c for c in centres.columns if c.startswith("z_")]
     labels = ["L 入会时长", "R 最近乘机", "F 飞行次数", "M 飞行里程", "C 平均折扣"][:len(columns)]
     for cluster, row in centres.iterrows():  # one line per cluster (five), not per member
@@ -218,7 +210,6 @@ def rfm_split_explorer(rfm: pd.DataFrame, *, recency=None, frequency=None, monet
     ...     control = rfm_split_explorer(rfm)
     >>> [slider.description for slider in control.children[:3]]
     ['R 最近购买 ≤（天 days）', 'F 购买次数 ≥', 'M 购买金额 ≥（元 CNY）']
-    >>> plt.close("all")
     """
     import ipywidgets as widgets
     import matplotlib.pyplot as plt

@@ -6,16 +6,12 @@ import numpy as np
 import pandas as pd
 
 from crmlab.lifecycle import LIFECYCLE_STAGES, RELATIONSHIP_CLASSES
+from crmlab.plots._figure import axes
 
 __all__ = ["score_histogram", "threshold_chart", "quality_heatmap", "transition_heatmap"]
 
 _ZH = {**RELATIONSHIP_CLASSES, **LIFECYCLE_STAGES}
 
-
-def _axes(ax, size):
-    import matplotlib.pyplot as plt
-
-    return plt.subplots(figsize=size)[1] if ax is None else ax
 
 
 def score_histogram(scores, same_person, *, threshold: float = 0.0, ax=None):
@@ -34,20 +30,19 @@ def score_histogram(scores, same_person, *, threshold: float = 0.0, ax=None):
     Returns
     -------
     matplotlib Axes
+        Two histograms on a log scale and the threshold as a dashed line.
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
     >>> scores = [-12, -8, -3, 4, 9, 15]
     >>> same = [False, False, False, True, True, True]
-    >>> ax = score_histogram(scores, same, threshold=0, ax=plt.subplots()[1])
+    >>> ax = score_histogram(scores, same, threshold=0)
     >>> [t.get_text() for t in ax.get_legend().get_texts()]
     ['同一客户 same person', '不同客户 different people']
     >>> [float(x) for x in ax.lines[0].get_xdata()]   # the threshold line at 0
     [0.0, 0.0]
-    >>> plt.close("all")
     """
-    ax = _axes(ax, (9, 4))
+    ax = axes(ax, (9, 4))
     scores = np.asarray(scores, dtype=float)
     same = np.asarray(same_person, dtype=bool)
     bins = np.arange(np.floor(scores.min()), np.ceil(scores.max()) + 2, 2.0)
@@ -77,23 +72,22 @@ def threshold_chart(curve: pd.DataFrame, *, threshold: float | None = None, ax=N
     Returns
     -------
     matplotlib Axes
+        Three curves, plus the dashed threshold and its figures in the title when given.
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
     >>> import pandas as pd
     >>> curve = pd.DataFrame({"threshold": [-5.0, 0.0, 5.0], "precision": [0.80, 0.95, 0.99],
     ...                       "recall": [0.99, 0.97, 0.91], "f1": [0.885, 0.960, 0.948],
     ...                       "customers_found": [9600, 9950, 10400], "customers_true": 10000})
-    >>> ax = threshold_chart(curve, threshold=0, ax=plt.subplots()[1])
+    >>> ax = threshold_chart(curve, threshold=0)
     >>> len(ax.lines)                                # precision, recall, F1 and the threshold
     4
     >>> print(ax.get_title())
     合并分数线的权衡 The threshold trade-off
     分数线 0: precision 0.950, recall 0.970, F1 0.960, 9,950 customers (true 10,000)
-    >>> plt.close("all")
     """
-    ax = _axes(ax, (9, 4))
+    ax = axes(ax, (9, 4))
     for col, label, colour in [("precision", "精确率 precision", "tab:blue"), ("recall", "召回率 recall", "tab:orange"),
                                ("f1", "F1", "tab:green")]:
         ax.plot(curve["threshold"], curve[col], label=label, color=colour)
@@ -124,6 +118,7 @@ def quality_heatmap(report: pd.DataFrame, *, measures=("filled", "valid", "stand
     Returns
     -------
     matplotlib Axes
+        One row per (source, field), one column per measure, the share written in each cell.
 
     Examples
     --------
@@ -135,12 +130,11 @@ def quality_heatmap(report: pd.DataFrame, *, measures=("filled", "valid", "stand
     ...                                                       names=["source", "field"]))
     >>> with plt.rc_context():                       # Chinese font for this figure only
     ...     _ = use_theme(cjk_font="bundled")
-    ...     ax = quality_heatmap(report, ax=plt.subplots()[1])
+    ...     ax = quality_heatmap(report)
     >>> [t.get_text() for t in ax.get_yticklabels()]
     ['web_accounts · phone', 'web_accounts · name']
     >>> [t.get_text() for t in ax.texts]             # the cells, row by row
     ['100%', '98%', '70%', '64%', '100%', '90%']
-    >>> plt.close("all")
     """
     import seaborn as sns
 
@@ -148,7 +142,7 @@ def quality_heatmap(report: pd.DataFrame, *, measures=("filled", "valid", "stand
              "duplicated": "重复\nduplicated", "stale": "过时\nstale"}
     table = report[list(measures)].rename(columns=names)
     table.index = [f"{source} · {field}" for source, field in table.index]
-    ax = _axes(ax, (2 + 1.4 * len(measures), 0.32 * len(table) + 1))
+    ax = axes(ax, (2 + 1.4 * len(measures), 0.32 * len(table) + 1))
     sns.heatmap(table, annot=True, fmt=".0%", cmap="RdYlGn", vmin=0, vmax=1, cbar=False, ax=ax)
     ax.set(title="数据质量 Data quality by source and field", xlabel="", ylabel="")
     return ax
@@ -168,6 +162,7 @@ def transition_heatmap(matrix: pd.DataFrame, *, ax=None, title=None):
     Returns
     -------
     matplotlib Axes
+        Rows the class before, columns the class after.
 
     Examples
     --------
@@ -179,18 +174,17 @@ def transition_heatmap(matrix: pd.DataFrame, *, ax=None, title=None):
     >>> after = pd.Series(["repeat", "first-time", "repeat"], index=list("abc"), dtype=kinds)
     >>> with plt.rc_context():                       # Chinese font for this figure only
     ...     _ = use_theme(cjk_font="bundled")
-    ...     ax = transition_heatmap(transition_matrix(before, after), ax=plt.subplots()[1])
+    ...     ax = transition_heatmap(transition_matrix(before, after))
     >>> [t.get_text() for t in ax.get_yticklabels()]
     ['初次购买客户 first-time', '重复购买客户 repeat']
     >>> [t.get_text() for t in ax.texts]             # customers per cell, row by row
     ['1', '1', '0', '1']
-    >>> plt.close("all")
     """
     import seaborn as sns
 
     label = [f"{_ZH.get(c, '')} {c}".strip() for c in matrix.index]
     share = matrix.div(matrix.sum(axis=1).replace(0, np.nan), axis=0)
-    ax = _axes(ax, (9, 6))
+    ax = axes(ax, (9, 6))
     sns.heatmap(share.set_axis(label, axis=0).set_axis(label, axis=1), annot=matrix.to_numpy(), fmt="d",
                 cmap="Blues", vmin=0, vmax=1, cbar_kws={"label": "行占比 Share of the row"}, ax=ax)
     ax.set(xlabel="之后 After" + (f" ({matrix.columns.name})" if matrix.columns.name not in (None, "after") else ""),

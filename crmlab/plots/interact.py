@@ -20,7 +20,6 @@ the same live, in a notebook stored executed and under nbval:
 """
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -28,6 +27,7 @@ from crmlab.campaigns import campaign_return, campaign_uplift
 from crmlab.complaints import GROUP_ZH
 from crmlab.interaction_plan import BUDGET_METHODS, allocate_budget, frequency_plan
 from crmlab.touchpoints import CHANNEL_ZH
+from crmlab.plots._figure import axes
 
 __all__ = ["plot_response_by_message", "plot_uplift", "plot_complaint_retention", "frequency_widget",
            "budget_widget", "campaign_segment_widget"]
@@ -56,6 +56,7 @@ def plot_response_by_message(observed: pd.DataFrame, fit: pd.DataFrame | None = 
     Returns
     -------
     matplotlib Axes
+        Points with interval bars per channel, the fitted curve dashed when given.
 
     Examples
     --------
@@ -71,14 +72,13 @@ def plot_response_by_message(observed: pd.DataFrame, fit: pd.DataFrame | None = 
     ...                                  + [i % 100 < (25 if i < 100 else 10) for i in range(200)]})
     >>> observed = response_by_message(log, by="channel")
     >>> fit = contact_fatigue(log, by="channel")
-    >>> ax = plot_response_by_message(observed, fit, ax=plt.subplots()[1])
+    >>> ax = plot_response_by_message(observed, fit)
     >>> [t.get_text() for t in ax.get_legend().get_texts()]
     ['电子邮件 email', '短信 sms']
     >>> [line.get_ydata().round(3).tolist() for line in ax.lines if line.get_linestyle() == "--"]  # fitted
     [[0.2, 0.1], [0.5, 0.25]]
-    >>> plt.close("all")
     """
-    ax = ax or plt.subplots()[1]
+    ax = axes(ax, None)
     table = observed.reset_index()
     for k, (channel, rows) in enumerate(table.groupby("channel", sort=False)):
         colour = f"C{k}"
@@ -114,6 +114,7 @@ def plot_uplift(uplift: pd.DataFrame, *, metric: str = "response_rate", labels=N
     Returns
     -------
     matplotlib Axes
+        One interval per segment around its uplift, with a line at 0.
 
     Examples
     --------
@@ -122,14 +123,13 @@ def plot_uplift(uplift: pd.DataFrame, *, metric: str = "response_rate", labels=N
     ...                   "responded": [True] * 12 + [False] * 8 + [True] * 4 + [False] * 16    # new: 60 % vs 20 %
     ...                                + [True] * 6 + [False] * 14 + [True] * 5 + [False] * 15,  # loyal: 30 % vs 25 %
     ...                   "revenue": 0.0, "segment": ["new"] * 40 + ["loyal"] * 40})
-    >>> ax = plot_uplift(campaign_uplift(a, by="segment"), ax=plt.subplots()[1])
+    >>> ax = plot_uplift(campaign_uplift(a, by="segment"))
     >>> [t.get_text() for t in ax.get_yticklabels()]
     ['loyal', 'new']
     >>> [str(bar.lines[0].get_color()) for bar in ax.containers]   # C3 (red): significant
     ['C0', 'C3']
-    >>> plt.close("all")
     """
-    ax = ax or plt.subplots()[1]
+    ax = axes(ax, None)
     rows = uplift.xs(metric, level="metric").dropna(subset=["uplift"])
     names = [labels.get(s, s) if labels else str(s) for s in rows.index]
     y = np.arange(len(rows))[::-1]
@@ -163,20 +163,20 @@ def plot_complaint_retention(retention: pd.DataFrame, *, planted: dict | None = 
     Returns
     -------
     matplotlib Axes
+        One bar per complaint outcome with its interval, planted shares marked when given.
 
     Examples
     --------
     >>> retention = pd.DataFrame({"customers": [40, 25, 300], "retention": [0.8, 0.2, 0.5],
     ...                           "retention_low": [0.65, 0.09, 0.44], "retention_high": [0.9, 0.39, 0.56]},
     ...                          index=pd.Index(["resolved_satisfied", "unresolved", "silent"], name="group"))
-    >>> ax = plot_complaint_retention(retention, planted={"resolved_satisfied": 0.85}, ax=plt.subplots()[1])
+    >>> ax = plot_complaint_retention(retention, planted={"resolved_satisfied": 0.85})
     >>> [float(bar.get_height()) for bar in ax.patches]   # one bar per group: the share who bought again
     [0.8, 0.2, 0.5]
     >>> [t.get_text().split("\\n")[1] for t in ax.get_xticklabels()]
     ['resolved_satisfied', 'unresolved', 'silent']
-    >>> plt.close("all")
     """
-    ax = ax or plt.subplots(figsize=(9, 4.5))[1]
+    ax = axes(ax, (9, 4.5))
     x = np.arange(len(retention))
     err = np.vstack([retention["retention"] - retention["retention_low"],
                      retention["retention_high"] - retention["retention"]])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from crmlab.loyalty import MATRIX_LABELS
+from crmlab.plots._figure import axes
 
 __all__ = ["loyalty_matrix_chart"]
 
@@ -18,25 +19,23 @@ def loyalty_matrix_chart(matrix, *, ax=None):
     Returns
     -------
     matplotlib Axes
+        The 2 x 2 grid, each cell with its name, count and share.
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
     >>> import pandas as pd
     >>> from crmlab.loyalty import loyalty_matrix
     >>> f = pd.DataFrame({"attitude_like": [5, 5, 1, 2], "attitude_prefer": [4, 5, 2, 1],
     ...                   "purchases_window": [6, 0, 5, 1]})
-    >>> ax = loyalty_matrix_chart(loyalty_matrix(f), ax=plt.subplots()[1])
+    >>> ax = loyalty_matrix_chart(loyalty_matrix(f))
     >>> [t.get_text().split("\\n")[1] for t in ax.texts]   # one customer in each cell
     ['1 (25%)', '1 (25%)', '1 (25%)', '1 (25%)']
     >>> ax.texts[0].get_text().split("\\n")[0]             # top left: high attitude, high repeat buying
     '真正忠诚 true loyalty'
-    >>> plt.close("all")
     """
-    import matplotlib.pyplot as plt
     import numpy as np
 
-    ax = plt.subplots(figsize=(6.5, 4.5))[1] if ax is None else ax
+    ax = axes(ax, (6.5, 4.5))
     counts = matrix["loyalty"].value_counts().reindex(list(MATRIX_LABELS), fill_value=0)
     # rows: attitude high, low; columns: repeat buying high, low
     grid = np.array([[counts["true_loyalty"], counts["latent_loyalty"]],

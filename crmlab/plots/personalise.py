@@ -9,11 +9,11 @@
 """
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from crmlab.recommend import association_rules
+from crmlab.plots._figure import axes
 
 __all__ = ["plot_hit_rates", "rules_widget", "offers_widget"]
 
@@ -32,20 +32,19 @@ def plot_hit_rates(results: pd.DataFrame, *, ax=None):
     Returns
     -------
     matplotlib Axes
+        One line per model against k, with interval bars.
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
     >>> import pandas as pd
     >>> results = pd.DataFrame({"k": [1, 3, 1, 3], "model": ["popular", "popular", "co-purchase", "co-purchase"],
     ...                         "hit_rate": [0.10, 0.20, 0.15, 0.30], "hit_low": [0.08, 0.17, 0.12, 0.26],
     ...                         "hit_high": [0.12, 0.23, 0.18, 0.34]}).set_index(["k", "model"])
-    >>> ax = plot_hit_rates(results, ax=plt.subplots()[1])
+    >>> ax = plot_hit_rates(results)
     >>> [t.get_text() for t in ax.get_legend().get_texts()]
     ['popular', 'co-purchase']
-    >>> plt.close("all")
     """
-    ax = ax or plt.subplots()[1]
+    ax = axes(ax, None)
     table = results.reset_index()
     for i, (model, rows) in enumerate(table.groupby("model", sort=False)):
         err = np.vstack([rows["hit_rate"] - rows["hit_low"], rows["hit_high"] - rows["hit_rate"]])

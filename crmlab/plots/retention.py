@@ -4,6 +4,7 @@ Each function draws a DataFrame made by :mod:`crmlab.retention` and returns
 the matplotlib Axes; call ``crmlab.use_theme()`` first for Chinese labels.
 """
 from __future__ import annotations
+from crmlab.plots._figure import axes
 
 __all__ = ["survival_chart", "cohort_heatmap"]
 
@@ -24,25 +25,22 @@ def survival_chart(km, *, by: str | None = None, labels: dict | None = None, ax=
     Returns
     -------
     matplotlib Axes
+        One step curve and band per group.
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
     >>> import pandas as pd
     >>> from crmlab.retention import kaplan_meier
     >>> customers = pd.DataFrame({"days": [30, 60, 60, 90, 120, 150], "churned": [1, 1, 0, 1, 0, 0],
     ...                           "channel": ["web"] * 3 + ["store"] * 3})
     >>> km = kaplan_meier(customers, duration="days", event="churned", by="channel")
-    >>> ax = survival_chart(km, by="channel", ax=plt.subplots()[1])
+    >>> ax = survival_chart(km, by="channel")
     >>> [t.get_text() for t in ax.get_legend().get_texts()]
     ['store', 'web']
     >>> [line.get_ydata().round(3).tolist() for line in ax.lines]   # S(t) at 0 and after each time
     [[1.0, 0.667, 0.667, 0.667], [1.0, 0.667, 0.333]]
-    >>> plt.close("all")
     """
-    import matplotlib.pyplot as plt
-
-    ax = plt.subplots(figsize=(8, 4.5))[1] if ax is None else ax
+    ax = axes(ax, (8, 4.5))
     groups = km.groupby(by, sort=False, observed=True) if by else [("all", km)]
     for name, curve in groups:  # one curve per group
         label = (labels or {}).get(name, str(name))
@@ -71,6 +69,7 @@ def cohort_heatmap(table, *, max_periods: int = 12, ax=None):
     Returns
     -------
     matplotlib Axes
+        One row per cohort, one column per period k.
 
     Examples
     --------
@@ -83,19 +82,17 @@ def cohort_heatmap(table, *, max_periods: int = 12, ax=None):
     >>> table = cohort_retention(p, as_of="2025-04-01")   # periods k = 0, 1, 2
     >>> with plt.rc_context():                       # Chinese font for this figure only
     ...     _ = use_theme(cjk_font="bundled")
-    ...     ax = cohort_heatmap(table, ax=plt.subplots()[1])
+    ...     ax = cohort_heatmap(table)
     >>> [t.get_text() for t in ax.get_yticklabels()], [t.get_text() for t in ax.get_xticklabels()]
     (['2025-01 (n=2)', '2025-02 (n=1)'], ['1', '2'])
-    >>> plt.close("all")
     """
-    import matplotlib.pyplot as plt
     import seaborn as sns
 
     periods = table.drop(columns="customers")
     # By position of the period numbers, not a label slice: a short table has no label max_periods.
     shares = periods.loc[:, [1 <= k <= max_periods for k in periods.columns]]
     shares.index = [f"{p} (n={n})" for p, n in zip(table.index.astype(str), table["customers"])]
-    ax = plt.subplots(figsize=(10, 0.22 * len(shares) + 1.5))[1] if ax is None else ax
+    ax = axes(ax, (10, 0.22 * len(shares) + 1.5))
     sns.heatmap(shares, ax=ax, cmap="Blues", vmin=0, vmax=max(0.05, float(shares.max().max())),
                 cbar_kws={"label": "回购比例 Share buying", "format": "{x:.0%}"})
     ax.set(xlabel="首购后第k期 Periods after the first purchase (k)", ylabel="同期群 Cohort (first purchase)",

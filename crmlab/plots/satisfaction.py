@@ -7,14 +7,10 @@ Chinese and English (call ``crmlab.use_theme()`` first).
 from __future__ import annotations
 
 from crmlab.satisfaction import NPS_GROUPS, QUADRANT_LABELS
+from crmlab.plots._figure import axes
 
 __all__ = ["servqual_chart", "ipa_chart", "nps_chart"]
 
-
-def _axes(ax, figsize):
-    import matplotlib.pyplot as plt
-
-    return plt.subplots(figsize=figsize)[1] if ax is None else ax
 
 
 def servqual_chart(gaps, *, weighted: bool = False, ax=None):
@@ -31,21 +27,20 @@ def servqual_chart(gaps, *, weighted: bool = False, ax=None):
     Returns
     -------
     matplotlib Axes
+        One bar per dimension with its interval.
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
     >>> from crmlab.datasets import load_data
     >>> from crmlab.satisfaction import servqual_gaps
     >>> gaps = servqual_gaps(load_data("survey"))
-    >>> ax = servqual_chart(gaps, ax=plt.subplots()[1])
+    >>> ax = servqual_chart(gaps)
     >>> len(ax.patches)                              # one bar per dimension; the overall row is left out
     5
     >>> ax.get_yticklabels()[-1].get_text(), round(float(ax.patches[-1].get_width()), 2)   # the top bar
     ('有形性 tangibles', 0.12)
-    >>> plt.close("all")
     """
-    ax = _axes(ax, (7, 3.8))
+    ax = axes(ax, (7, 3.8))
     data = gaps.drop(index="overall", errors="ignore").iloc[::-1]
     col, low, high = ("weighted_gap", "weighted_low", "weighted_high") if weighted else ("gap", "gap_low", "gap_high")
     colours = ["tab:red" if v < 0 else "tab:green" for v in data[col]]
@@ -69,20 +64,19 @@ def ipa_chart(ipa, *, ax=None):
     Returns
     -------
     matplotlib Axes
+        The dimensions as points, the two cut lines and the four quadrant names.
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
     >>> from crmlab.datasets import load_data
     >>> from crmlab.satisfaction import importance_performance
-    >>> ax = ipa_chart(importance_performance(load_data("survey")), ax=plt.subplots()[1])
+    >>> ax = ipa_chart(importance_performance(load_data("survey")))
     >>> len(ax.collections[0].get_offsets())        # one point per SERVQUAL dimension
     5
     >>> [t.get_text() for t in ax.texts[5:]]         # the quadrants, after the five point labels
     ['重点改进 concentrate here', '继续保持 keep up the good work', '低优先 low priority', '过度投入 possible overkill']
-    >>> plt.close("all")
     """
-    ax = _axes(ax, (7, 5))
+    ax = axes(ax, (7, 5))
     ax.scatter(ipa["importance"], ipa["performance"], s=60, color="tab:blue", zorder=3)
     for label, x, y in zip(ipa["label"], ipa["importance"], ipa["performance"]):
         ax.annotate(label, (x, y), xytext=(6, 4), textcoords="offset points", fontsize=9)
@@ -114,22 +108,21 @@ def nps_chart(nps, *, ax=None):
     Returns
     -------
     matplotlib Axes
+        One stacked bar per group, labelled with its NPS and interval.
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
     >>> import pandas as pd
     >>> from crmlab.satisfaction import net_promoter_score
     >>> answers = pd.DataFrame({"recommend": [10, 9, 9, 10, 9, 8, 7, 7, 3, 6],
     ...                         "channel": ["web"] * 5 + ["store"] * 5})
-    >>> ax = nps_chart(net_promoter_score(answers, by="channel"), ax=plt.subplots()[1])
+    >>> ax = nps_chart(net_promoter_score(answers, by="channel"))
     >>> len(ax.patches)                              # detractors, passives, promoters for each channel
     6
     >>> [t.get_text() for t in ax.texts]             # web: 5 promoters; store: 3 passives, 2 detractors
     ['NPS +100 [+17, +100]', 'NPS -40 [-67, +17]']
-    >>> plt.close("all")
     """
-    ax = _axes(ax, (8, 0.7 * len(nps) + 1.6))
+    ax = axes(ax, (8, 0.7 * len(nps) + 1.6))
     rows = nps.iloc[::-1]  # the first group on top
     labels = [str(g) for g in rows.index]
     names = {"detractor": "贬损者 detractors", "passive": "被动者 passives", "promoter": "推荐者 promoters"}
