@@ -35,18 +35,10 @@ from crmlab.validation import CrmlabInputError, require_option
 
 #: key, English, Chinese, product changes, presentation changes, how needs are learned, example.
 CUSTOMISATION_TYPES = (
-    ("collaborative", "Collaborative", "合作式", True, True,
-     "dialogue with each customer, who cannot easily say what they want",
-     "a personal adviser (专属顾问) puts together gift sets and outfits with the customer"),
-    ("adaptive", "Adaptive", "适应性", False, False,
-     "the customer adjusts one standard offer to each occasion",
-     "build-your-own bundles and a configurable baby-care subscription in the app"),
-    ("cosmetic", "Cosmetic", "化妆式", False, True,
-     "the same product, presented differently to each customer",
-     "the customer's name on the gift wrap, messages in the preferred channel and at the preferred hour"),
-    ("transparent", "Transparent", "透明式", True, False,
-     "observed behaviour; the customer is neither asked nor told",
-     "next-best-offer in the app and reminders timed to each customer's buying interval"),
+    ("collaborative", "Collaborative", "合作式", True, True, "dialogue with each customer, who cannot easily say what they want", "a personal adviser (专属顾问) puts together gift sets and outfits with the customer"),
+    ("adaptive", "Adaptive", "适应性", False, False, "the customer adjusts one standard offer to each occasion", "build-your-own bundles and a configurable baby-care subscription in the app"),
+    ("cosmetic", "Cosmetic", "化妆式", False, True, "the same product, presented differently to each customer", "the customer's name on the gift wrap, messages in the preferred channel and at the preferred hour"),
+    ("transparent", "Transparent", "透明式", True, False, "observed behaviour; the customer is neither asked nor told", "next-best-offer in the app and reminders timed to each customer's buying interval"),
 )
 
 # Suggested type per segment, with the reason (value decides the effort; behaviour the way to learn).

@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 from crmlab.datasets import DATA_DIR, data_folder, list_tables, load_data, load_truth, read_table
-from crmlab.datasets.schema import TABLES, render_dictionary
+from crmlab.datasets.schema import SERVQUAL_DIMENSIONS, TABLES, render_dictionary
 from crmlab.validation import CrmlabInputError
 
 README = DATA_DIR / "README.md"
@@ -37,6 +37,21 @@ def test_the_dictionary_in_the_readme_is_up_to_date_with_the_schema():
         for col in table.columns:
             assert re.search(r"[\u4e00-\u9fff]", col.zh) and col.text, (table.name, col.name)
 
+
+
+def test_the_survey_items_in_the_dictionary_follow_the_servqual_dimensions():
+    """The 22 expectation and perception items are written out in dictionary/columns.csv; each must name
+    the dimension SERVQUAL_DIMENSIONS gives it, in English and Chinese."""
+    zh = {"tangibles": "有形性", "reliability": "可靠性", "responsiveness": "响应性", "assurance": "保证性",
+          "empathy": "移情性"}
+    columns = {c.name: c for c in TABLES["survey"].columns}
+    for dimension, items in SERVQUAL_DIMENSIONS.items():
+        for i in items:
+            for prefix in ("exp", "per"):
+                col = columns[f"{prefix}_{i:02d}"]
+                assert f"item {i} ({dimension})" in col.text and zh[dimension] in col.zh, col
+        assert zh[dimension] in columns[f"imp_{dimension}"].zh
+    assert sum(name.startswith(("exp_", "per_")) for name in columns) == 44
 
 def test_shipped_csvs_open_in_excel_on_chinese_windows():
     # Excel detects UTF-8 only from the byte-order mark.
