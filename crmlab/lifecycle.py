@@ -226,7 +226,7 @@ def relationship_class(customers: pd.DataFrame, purchases: pd.DataFrame, *, as_o
     purchases, as_of, verbose
         As for :func:`customer_activity`.
     rules : LifecycleRules, optional
-        The thresholds; default ``LifecycleRules()``.
+        As for :func:`lifecycle_stage` (the recency and frequency thresholds).
 
     Returns
     -------

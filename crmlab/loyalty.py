@@ -177,6 +177,7 @@ def repeat_purchase_rate(indicators: pd.DataFrame, *, by: str | None = None, con
     by : str, optional
         Column to group by.
     confidence : float, default 0.95
+        Level of the Wilson interval of each rate.
 
     Returns
     -------
@@ -233,7 +234,7 @@ def loyalty_matrix(frame: pd.DataFrame, *, attitude=("attitude_like", "attitude_
         window: the customer bought again).
     attitude_scale : (low, high), default (1, 5)
     verbose : bool, default True
-        Print one line saying which rows were set aside (missing values).
+        Print how many rows lacked an attitude or behaviour value and were set aside.
 
     Returns
     -------
@@ -294,6 +295,7 @@ def loyalty_type_mix(survey: pd.DataFrame, *, column: str = "main_reason", hones
         The share *h* of honest answers (e.g. from a validation study); adds
         the corrected columns.
     confidence : float, default 0.95
+        Level of the Wilson interval of each share.
     verbose : bool, default True
         Print one line saying which rows were set aside (no answer).
 
@@ -365,8 +367,9 @@ def satisfaction_trap(frame: pd.DataFrame, *, level: str = "level", churned: str
     satisfied : sequence, default ("satisfied", "highly_satisfied")
         The levels that count as satisfied.
     confidence : float, default 0.95
+        Level of the Wilson intervals of the churn rates.
     verbose : bool, default True
-        Print one line saying which rows were set aside (missing values).
+        Print how many customers lacked a level or a churn value and were set aside.
 
     Returns
     -------

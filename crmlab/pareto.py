@@ -153,11 +153,12 @@ def gini(data, *, value_col: str | None = None, customer_col: str | None = None)
     Parameters
     ----------
     data, value_col, customer_col
-        As in :func:`pareto_table`; values must be >= 0.
+        As for :func:`lorenz_curve`.
 
     Returns
     -------
     float
+        From 0 (equality) up to ``(n - 1) / n``, rounded to 12 decimals so that ties print as ties.
 
     Examples
     --------

@@ -352,6 +352,7 @@ def evaluate_recommenders(lines: pd.DataFrame, *, split, end=None, k: int = 5, i
         ``{"popularity": PopularityRecommender(...), "co-purchase":
         CoPurchaseRecommender(...)}``; the first is the baseline.
     confidence : float, default 0.95
+        Level of the Wilson interval of each hit rate.
     verbose : bool, default True
         Print what was set aside (kept in ``attrs["set_aside"]``).
 

@@ -159,8 +159,9 @@ def kaplan_meier(frame: pd.DataFrame, *, duration: str = "duration_days", event:
     by : str, optional
         Column to group by: one curve per group.
     confidence : float, default 0.95
+        Level of the pointwise interval (Greenwood's variance, log-log scale).
     verbose : bool, default True
-        Print one line saying which rows were set aside (missing values).
+        Print how many rows lacked a duration, an event or a group and were set aside.
 
     Returns
     -------
@@ -407,8 +408,9 @@ def churn_by_group(frame: pd.DataFrame, *, group: str, churned: str = "churned",
     reference : optional
         The group the ratios compare with (default: the first group).
     confidence : float, default 0.95
+        Level of the intervals of the rates and of the ratios.
     verbose : bool, default True
-        Print one line saying which rows were set aside (missing values).
+        Print how many rows lacked a churn value, a group or an exposure and were set aside.
 
     Returns
     -------
@@ -496,8 +498,9 @@ def churn_drivers(frame: pd.DataFrame, *, drivers, churned: str = "churned", sta
     standardize : bool, default True
         Odds ratios of numeric drivers per standard deviation (else per unit).
     confidence : float, default 0.95
+        Level of the intervals of the odds ratios.
     verbose : bool, default True
-        Print one line saying which rows were set aside (missing values).
+        Print how many rows lacked a driver or a churn value and were set aside.
 
     Returns
     -------

@@ -487,6 +487,7 @@ def cronbach_alpha(items: pd.DataFrame, *, verbose: bool = True) -> float:
     Returns
     -------
     float
+        At most 1; negative when the items disagree more than chance would make them.
 
     Examples
     --------
@@ -667,7 +668,7 @@ def promoter_groups(data, *, column: str = "recommend", promoter_min: int = 9, d
         ``detractor_max`` detractors (贬损者), the rest passives (被动者).
     scale : (low, high), default (0, 10)
     verbose : bool, default True
-        Print one line saying which rows were set aside (missing answers).
+        Print how many rows had no answer and were set aside.
 
     Returns
     -------
@@ -717,8 +718,9 @@ def net_promoter_score(data, *, column: str = "recommend", by=None, promoter_min
         Statistician* 70(4)): the same after adding 3/4 to the promoters and
         to the detractors and 3 to n; better coverage in small samples.
     confidence : float, default 0.95
+        Level of the interval of each NPS.
     verbose : bool, default True
-        Print one line saying which rows were set aside (missing answers).
+        Print how many rows had no answer and were set aside.
 
     Returns
     -------

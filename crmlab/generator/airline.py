@@ -84,7 +84,7 @@ def generate_airline(out_dir, *, n_members: int = DEFAULT_MEMBERS, seed: int = D
     Returns
     -------
     dict of str to Path
-        Path of every file written, by table name (and ``"airline_truth"``).
+        The members table, its truth table and ``"airline_truth"`` (the JSON), each with its path.
 
     Examples
     --------
