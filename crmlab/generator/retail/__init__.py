@@ -42,6 +42,7 @@ from crmlab.generator.retail._campaign import EXPERIMENT_ID, assignment_table, r
 from crmlab.generator.retail._company import Company
 from crmlab.generator.retail._complaints import draw_complaints
 from crmlab.generator.retail._customers import add_membership, customer_truth, draw_customers
+from crmlab.generator.retail._estimands import combine, complaint_parts, servqual_parts
 from crmlab.generator.retail._interactions import draw_interactions
 from crmlab.generator.retail._orders import draw_orders
 from crmlab.generator.retail._purchases import draw_occasions, plant_failures
@@ -134,17 +135,18 @@ def generate(out_dir, *, n_customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAU
         writer.write("products", company.products.drop(columns=["margin"]))
         writer.write("campaigns", company.campaigns)
         counters = _Counters()
-        experiment = []
+        experiment, estimands = [], []
         for start in range(0, n_customers, BLOCK):
             size = min(BLOCK, n_customers - start)
             rng = np.random.default_rng(np.random.SeedSequence(root, spawn_key=(1, start // BLOCK)))
-            tables, exp_truth = _simulate_block(company, rng, start, size, counters)
+            tables, exp_truth, parts = _simulate_block(company, rng, start, size, counters)
             experiment.append(exp_truth)
+            estimands.append(parts)
             for name, frame in tables.items():
                 writer.write(name, frame)
     finally:
         writer.close()
-    truth = _truth_summary(params, seed, student_id, n_customers, experiment)
+    truth = _truth_summary(params, seed, student_id, n_customers, experiment, combine(estimands))
     truth_path = out / "retail_truth" / "truth.json"
     truth_path.write_text(json.dumps(truth, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return {**writer.paths, "truth": truth_path}
@@ -163,7 +165,7 @@ def _simulate_block(company, rng, offset, n, counters):
     complaints = draw_complaints(company, rng, cust, orders, counters)
     assignment = assignment_table(company, exp_truth, orders, lines, cust["customer_id"].to_numpy())
     interactions = draw_interactions(company, rng, cust, occ, orders, complaints, assignment, counters)
-    survey = draw_survey(company, rng, cust, counters)
+    survey, level_shift = draw_survey(company, rng, cust, counters)
     silos, identity = draw_silos(company, rng, cust, orders, interactions, counters)
     cust = add_membership(company, cust, orders, lines)
     tables = {
@@ -178,7 +180,9 @@ def _simulate_block(company, rng, offset, n, counters):
         "customer_truth": customer_truth(cust),
         "identity_map": identity,
     }
-    return tables, exp_truth[["effect_response", "effect_revenue"]]
+    estimands = {**complaint_parts(company, cust, complaints, exp_truth),
+                 **servqual_parts(company.params["survey"]["gap"], level_shift)}
+    return tables, exp_truth[["effect_response", "effect_revenue"]], estimands
 
 
 def _variant_parameters(seed: int, student_id: str | None) -> dict:
@@ -204,7 +208,7 @@ def _variant_parameters(seed: int, student_id: str | None) -> dict:
     return params
 
 
-def _truth_summary(params, seed, student_id, n_customers, experiment) -> dict:
+def _truth_summary(params, seed, student_id, n_customers, experiment, estimands) -> dict:
     exp = pd.concat(experiment, ignore_index=True)
     n = len(exp)
     return {
@@ -219,6 +223,9 @@ def _truth_summary(params, seed, student_id, n_customers, experiment) -> dict:
             "true_uplift_response": round(float(exp["effect_response"].mean()), 6) if n else None,
             "true_uplift_revenue": round(float(exp["effect_revenue"].mean()), 4) if n else None,
         },
+        # What the notebooks' analyses estimate, given the customers drawn (see _estimands.py):
+        # the parameters above are the generator's inputs, these are what the data can show.
+        "estimands": estimands,
     }
 
 

@@ -64,6 +64,7 @@ def plant_failures(company, rng, occ, cust):
     fail_t[occ["row"].to_numpy()[fail_row]] = occ["t"].to_numpy()[fail_row]
     cust["failure"] = np.where(unhappy, fail_t, np.nan)
     cust["complained"] = complained
+    cust["complaint_chance"] = np.where(unhappy, np.minimum(chance, 1), 0.0)  # for the truth file's estimands
     cust["outcome"] = outcome
     cust["left_after_failure"] = left
     drop_rows = left[occ["row"].to_numpy()] & (occ["k"].to_numpy() > first_fail[occ["row"].to_numpy()])

@@ -11,7 +11,8 @@ from crmlab.generator.retail._calendar import START
 
 
 def draw_survey(company, rng, cust, counters):
-    """SERVQUAL and satisfaction answers of a sample of active customers, May-June 2025."""
+    """SERVQUAL and satisfaction answers of a sample of active customers, May-June 2025; with each
+    respondent's latent shift of all perceptions (for the truth file's expected gaps)."""
     P = company.params["survey"]
     lo, hi = company.clock.day_of("2025-05-01"), company.clock.day_of("2025-07-01")
     eligible = (cust["first"].to_numpy() < lo) & (rng.random(len(cust)) < P["rate"])
@@ -64,4 +65,4 @@ def draw_survey(company, rng, cust, counters):
     })
     out = out.sort_values("survey_date", kind="stable")
     out["response_id"] = make_ids("R", counters.take("survey", n), 6)
-    return out[TABLES["survey"].column_names]
+    return out[TABLES["survey"].column_names], level_shift
