@@ -30,12 +30,12 @@ def sentence(name: str, fragment: str) -> str:
 
 
 def numbers(text: str) -> list[float]:
-    """The numbers written in ``text``, as a reader takes them: thousands separators and a
-    percent sign read (``1,234`` -> 1234, ``12 %`` / ``12%`` -> 0.12), a minus sign or
-    Unicode minus kept."""
+    """The numbers written in ``text``, as a reader takes them: thousands separated by a comma or
+    a space read as one number (``1,234`` and ``10 000`` -> 1234 and 10000), a percent sign read
+    (``12 %`` / ``12%`` -> 0.12), a minus sign or Unicode minus kept."""
     out = []
-    for m in re.finditer(r"([−-]?)(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(\s?%)?", text):
-        value = float(m.group(2).replace(",", "")) * (-1 if m.group(1) else 1)
+    for m in re.finditer(r"([−-]?)(\d{1,3}(?:[, \u202f]\d{3})+(?!\d)|\d+(?:\.\d+)?)(\s?%)?", text):
+        value = float(re.sub(r"[, \u202f]", "", m.group(2))) * (-1 if m.group(1) else 1)
         out.append(value / 100 if m.group(3) else value)
     return out
 
