@@ -1,6 +1,7 @@
-"""Rewrite the column tables of datasets/README.md from crmlab/datasets/schema.py.
+"""Rewrite the column tables of datasets/README.md from the data dictionary
+(crmlab/datasets/dictionary/tables.csv and columns.csv, read by crmlab/datasets/schema.py).
 
-Run after changing the schema:  python tools/update_data_dictionary.py
+Run after changing the dictionary:  python tools/update_data_dictionary.py
 (tests/test_datasets.py fails while the README is out of date).
 """
 from pathlib import Path
