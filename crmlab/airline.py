@@ -37,8 +37,8 @@ import numpy as np
 import pandas as pd
 
 from crmlab.datasets.schema import AIRLINE_CLASSES
-from crmlab.validation import (CrmlabInputError, datetime_column, describe_rows, frame_check, report_set_aside,
-                               require_columns)
+from crmlab.validation import (CrmlabInputError, datetime_column, describe_ids, describe_rows, frame_check,
+                               report_set_aside, require_columns)
 
 DAYS_PER_MONTH = 365.25 / 12
 #: The LRFMC features, unit in the name.
@@ -204,7 +204,7 @@ def standardise(features: pd.DataFrame) -> pd.DataFrame:
     numbers = frame.apply(pd.to_numeric, errors="coerce")
     bad = numbers.isna().any(axis=1)
     if bad.any():
-        raise CrmlabInputError(f"features: missing or non-numeric values in {describe_rows(frame.index[bad])}.")
+        raise CrmlabInputError(f"features: missing or non-numeric values {describe_ids(frame.index, bad, noun='member')}.")
     mean, std = numbers.mean(), numbers.std(ddof=0)
     flat = std[std == 0]
     if len(flat):
@@ -230,8 +230,12 @@ def choose_k(z: pd.DataFrame, *, k_values=range(2, 11), seed: int = 0, n_init: i
     n_init : int, default 10
         K-means runs from different starts per k; the best is kept.
     silhouette_sample : int or None, default 5000
-        Members drawn (with ``seed``) to compute the silhouette, which costs
-        time quadratic in the number of members; None uses all.
+        Members drawn at random (with ``seed``, without replacement) to
+        compute the silhouette, which costs time quadratic in the number of
+        members; None, or a number at least the number of members, uses all.
+        **The silhouette is then an estimate from that sample** (the inertia
+        always uses every member); the size used is in
+        ``attrs["silhouette_sample"]`` — state it with the table.
 
     Returns
     -------
@@ -239,14 +243,17 @@ def choose_k(z: pd.DataFrame, *, k_values=range(2, 11), seed: int = 0, n_init: i
         Indexed by ``k``: ``inertia`` (within-cluster sum of squares,
         簇内误差平方和 — look for the elbow where it stops falling fast),
         ``inertia_drop`` (the fall from k - 1) and ``silhouette`` (-1 ... 1,
-        higher = clusters better separated).
+        higher = clusters better separated; mean over the sample).
+        ``attrs["silhouette_sample"]``: members the silhouette was computed
+        on; ``attrs["members"]``: members clustered.
 
     Examples
     --------
     >>> from crmlab.datasets import load_data
     >>> z = standardise(lrfmc(clean_members(load_data("airline_members"), verbose=False)))
-    >>> choose_k(z, k_values=[4, 5, 6]).round(2).columns.tolist()
-    ['inertia', 'inertia_drop', 'silhouette']
+    >>> table = choose_k(z, k_values=[4, 5, 6])
+    >>> table.columns.tolist(), table.attrs
+    (['inertia', 'inertia_drop', 'silhouette'], {'members': 9844, 'silhouette_sample': 5000})
     """
     from sklearn.metrics import silhouette_score
     from threadpoolctl import threadpool_limits
@@ -254,15 +261,16 @@ def choose_k(z: pd.DataFrame, *, k_values=range(2, 11), seed: int = 0, n_init: i
     ks = [int(k) for k in k_values]
     if not ks or any(k < 2 for k in ks):
         raise CrmlabInputError(f"k_values must be whole numbers >= 2, got {list(k_values)!r}; e.g. range(2, 11).")
+    sample = None if silhouette_sample is None or silhouette_sample >= len(z) else silhouette_sample
     rows = []
     for k in ks:  # a handful of model fits, not a loop over data rows
         labels, centres = kmeans(z, k=k, seed=seed, n_init=n_init)
-        sample = None if silhouette_sample is None or silhouette_sample >= len(z) else silhouette_sample
         with threadpool_limits(limits=1):
             silhouette = silhouette_score(z.to_numpy(), labels.to_numpy(), sample_size=sample, random_state=seed)
         rows.append((k, centres.attrs["inertia"], float(silhouette)))
     out = pd.DataFrame(rows, columns=["k", "inertia", "silhouette"]).set_index("k").sort_index()
     out.insert(1, "inertia_drop", -out["inertia"].diff())
+    out.attrs.update(members=len(z), silhouette_sample=len(z) if sample is None else sample)
     return out
 
 
@@ -304,8 +312,8 @@ def kmeans(z: pd.DataFrame, *, k: int = 5, seed: int = 0, n_init: int = 10) -> t
     frame = _checked(z, list(map(str, z.columns)), table="standardised features")
     x = frame.apply(pd.to_numeric, errors="coerce")
     if x.isna().any(axis=None):
-        raise CrmlabInputError(f"standardised features: missing or non-numeric values in "
-                               f"{describe_rows(frame.index[x.isna().any(axis=1)])}.")
+        raise CrmlabInputError(f"standardised features: missing or non-numeric values "
+                               f"{describe_ids(frame.index, x.isna().any(axis=1), noun='member')}.")
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= len(x):
         raise CrmlabInputError(f"k must be a whole number from 1 to the number of rows ({len(x)}), got {k!r}.")
     # One thread: as fast for a few thousand members, the same result on any number of cores, and no

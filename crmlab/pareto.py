@@ -30,46 +30,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlab.validation import (CrmlabInputError, describe_rows, number_column, require_columns, require_nonempty,
-                               require_option)
+from crmlab.validation import CrmlabInputError, require_columns, require_option, values_per_customer
 
 #: Names of the classes of the standard three-class ABC analysis.
 ABC_NAMES = {"A": ("key customers", "关键客户"), "B": ("major customers", "主要客户"),
              "C": ("ordinary customers", "普通客户")}
-
-
-def _values(data, value_col: str | None, customer_col: str | None, *, what: str,
-            allow_negative: bool = True) -> pd.Series:
-    """The value per customer as a float Series indexed by customer, checked."""
-    if isinstance(data, pd.DataFrame):
-        if value_col is None:
-            raise CrmlabInputError(f"{what}: pass the name of the value column, e.g. value_col='margin'.")
-        require_columns(data.columns, [value_col] + ([customer_col] if customer_col else []), table=what)
-        series = data.set_index(customer_col)[value_col] if customer_col else data[value_col]
-    elif isinstance(data, pd.Series):
-        series = data
-    else:
-        raise CrmlabInputError(f"{what}: expected a pandas Series of values per customer (or a DataFrame "
-                               f"with value_col=...), got {type(data).__name__}.")
-    require_nonempty(series, table=what)
-    name = series.name if series.name is not None else "value"
-    numbers = number_column(series, column=name, table=what,
-                            fix="Fill them (e.g. .fillna(0) for customers without purchases) or remove those customers.")
-    if series.index.has_duplicates:
-        dup = series.index.duplicated(keep=False)
-        raise CrmlabInputError(
-            f"{what}: some customers appear more than once ({describe_rows(series.index[dup])}). "
-            "Sum the value per customer first, e.g. df.groupby('customer_id')['margin'].sum().")
-    if not allow_negative and (numbers < 0).any():
-        neg = numbers < 0
-        raise CrmlabInputError(
-            f"{what}: the Lorenz curve and the Gini coefficient need values >= 0; column '{name}' is negative in "
-            f"{describe_rows(series.index[neg])}, e.g. {series[neg].iloc[0]!r}. Decide how to treat "
-            "loss-making customers, e.g. values.clip(lower=0) (count them as worth 0), or measure revenue.")
-    total = numbers.sum()
-    if not total > 0:
-        raise CrmlabInputError(f"{what}: the values add up to {float(total)!r}; shares of a total need a positive total.")
-    return numbers.rename(name)
 
 
 def pareto_table(data, *, value_col: str | None = None, customer_col: str | None = None) -> pd.DataFrame:
@@ -102,7 +67,7 @@ def pareto_table(data, *, value_col: str | None = None, customer_col: str | None
     b             0.67          0.9
     a             1.00          1.0
     """
-    values = _values(data, value_col, customer_col, what="pareto_table")
+    values = values_per_customer(data, value_col=value_col, customer_col=customer_col, table="pareto_table")
     ranked = values.sort_values(ascending=False, kind="stable")
     n = len(ranked)
     out = pd.DataFrame({"value": ranked, "rank": np.arange(1, n + 1)}, index=ranked.index)
@@ -133,7 +98,8 @@ def lorenz_curve(data, *, value_col: str | None = None, customer_col: str | None
     >>> lorenz_curve(pd.Series([0.0, 0.0, 0.0, 4.0]))["share_value"].tolist()
     [0.0, 0.0, 0.0, 0.0, 1.0]
     """
-    values = _values(data, value_col, customer_col, what="lorenz_curve", allow_negative=False)
+    values = values_per_customer(data, value_col=value_col, customer_col=customer_col, table="lorenz_curve",
+                                 allow_negative=False)
     x = np.sort(values.to_numpy())
     n = len(x)
     return pd.DataFrame({"share_customers": np.arange(n + 1) / n,

@@ -8,7 +8,10 @@ an **analysis date** (分析日期):
   purchase on the day before the analysis date has recency 1. The time unit is
   part of the column name: ``recency_days`` (or ``recency_weeks`` = days / 7,
   ``recency_months`` = days / 30.4375);
-- **Frequency** (购买频率, F): the number of purchases in the window;
+- **Frequency** (购买频率 or 消费频率, F): the number of purchases in the
+  window — rows of the log, so two orders on one day count twice. (The CLV
+  summary :func:`crmlab.clv.summary` merges one customer's purchases of one
+  day into one transaction instead; compare the two tables knowing this.)
 - **Monetary** (购买金额, M): the total amount of those purchases (some
   textbooks use the quantity bought instead and call the method RFA).
 
@@ -43,7 +46,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlab.validation import (TIME_UNITS, CrmlabInputError, amount_column, as_date, datetime_column, describe_rows,
+from crmlab.validation import (TIME_UNITS, CrmlabInputError, amount_column, as_date, datetime_column, describe_ids,
                                frame_check, in_window, report_set_aside, require_columns, require_nonempty,
                                require_option)
 
@@ -127,8 +130,10 @@ def rfm_table(transactions: pd.DataFrame, *, as_of, customer_col: str = "custome
         indexed by customer id in the order each customer first appears in
         the log (sorted, for the log of :func:`crmlab.transactions.purchases`):
         ``first_purchase``, ``last_purchase``
-        (datetime), ``recency_<unit>``, ``frequency`` (number of purchases),
-        ``monetary`` (total amount). ``attrs["rfm"]`` records the analysis
+        (datetime), ``recency_<unit>``, ``frequency`` (number of purchases:
+        rows, each order its own purchase even when a customer ordered twice
+        on one day — unlike :func:`crmlab.clv.summary`, which merges same-day
+        purchases), ``monetary`` (total amount). ``attrs["rfm"]`` records the analysis
         date (``as_of``), window, unit and definitions.
 
     Raises
@@ -329,8 +334,8 @@ def rfm_scores(rfm: pd.DataFrame, *, q: int = 5, cutoffs: dict | None = None) ->
                                                      ("m", "monetary", "monetary", False)):
         x = pd.to_numeric(rfm[column], errors="coerce")
         if x.isna().any():
-            raise CrmlabInputError(f"rfm: column '{column}' has missing or non-numeric values in "
-                                   f"{describe_rows(rfm.index[x.isna()])}.")
+            raise CrmlabInputError(f"rfm: column '{column}' has missing or non-numeric values "
+                                   f"{describe_ids(rfm.index, x.isna())}.")
         if measure in cutoffs:
             cuts = _cuts(cutoffs[measure], measure)
             if lower_is_better:
@@ -377,7 +382,10 @@ def rfm_segments(scored: pd.DataFrame) -> pd.DataFrame:
 
     ``fm_score`` is the mean of the F and M scores rounded half up
     (``(f + m + 1) // 2``, so F 3 and M 4 give 4). The grid (row R score,
-    column FM score), as in :data:`RFM_GRID`:
+    column FM score), as in :data:`RFM_GRID`. A segment is a cell of scores,
+    not a rule in days: *lost* (流失客户) means R score 1 and FM score 1 among
+    these customers, not "no purchase for 180 days" (the churn rule of
+    :func:`crmlab.retention.customer_lifetimes`).
 
     ====  ==============  ==================  ==============  =========  =========
     R     FM 1            FM 2                FM 3            FM 4       FM 5
@@ -422,7 +430,7 @@ def rfm_segments(scored: pd.DataFrame) -> pd.DataFrame:
     bad = ~scores.isin([1, 2, 3, 4, 5]).all(axis=1)
     if bad.any():
         raise CrmlabInputError(
-            f"the 11-segment grid needs scores 1-5; found others in {describe_rows(scored.index[bad])}. "
+            f"the 11-segment grid needs scores 1-5; found others {describe_ids(scored.index, bad)}. "
             "Score with rfm_scores(rfm, q=5) or with four cut-offs per measure.")
     out = scored.copy()
     out["fm_score"] = (scores["f_score"] + scores["m_score"] + 1) // 2
@@ -438,9 +446,12 @@ def rfm_segments(scored: pd.DataFrame) -> pd.DataFrame:
 def rfm_classes(rfm: pd.DataFrame, *, split: str = "mean", on: str = "values") -> pd.DataFrame:
     """The 8 customer classes of Chinese courses (八类客户): R, F and M each high or low.
 
-    Each measure is compared with its mean (or median) over the customers: R
-    is *high* when the customer bought recently (recency at most the mean),
-    F and M are high when at least the mean. The eight combinations:
+    Each measure is compared with its **mean** by default (or median) over the
+    customers: R is *high* when the customer bought recently (recency at most
+    the mean), F and M are high when at least the mean, so a value equal to
+    the split point counts as high. (The value grids of :mod:`crmlab.value`
+    split at the median by default, and there "high" means strictly above.)
+    The eight combinations:
 
     ==  ==  ==  ===================  ======================
     R   F   M   class                English
@@ -506,8 +517,8 @@ def rfm_classes(rfm: pd.DataFrame, *, split: str = "mean", on: str = "values") -
     for letter, measure, column in zip("rfm", ("recency", "frequency", "monetary"), columns):
         x = pd.to_numeric(rfm[column], errors="coerce")
         if x.isna().any():
-            raise CrmlabInputError(f"rfm: column '{column}' has missing or non-numeric values in "
-                                   f"{describe_rows(rfm.index[x.isna()])}.")
+            raise CrmlabInputError(f"rfm: column '{column}' has missing or non-numeric values "
+                                   f"{describe_ids(rfm.index, x.isna())}.")
         point = float(given[measure] if given else x.mean() if split == "mean" else x.median())
         points[column] = point
         lower_is_better = letter == "r" and on == "values"

@@ -98,6 +98,44 @@ def describe_rows(index, limit: int = 5) -> str:
     return f"row{'s' if len(rows) != 1 else ''} {shown}{more}"
 
 
+
+def describe_ids(index, where, *, noun: str = "customer") -> str:
+    """Where in a table with one row per customer a problem is, named as a reader finds it.
+
+    A table indexed by ids (a summary, an RFM table) names the ids, e.g.
+    ``for customer 10244`` — calling an id a "row" sends the reader to the
+    10 244th row. A table with a plain row number (an unnamed
+    ``RangeIndex``) names the rows, ``in rows 1, 2``, as
+    :func:`describe_rows`.
+
+    Parameters
+    ----------
+    index : Index
+        The whole table's index.
+    where : array of bool
+        The offending rows.
+    noun : str, default "customer"
+        What one row is (``"member"`` for the airline).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> describe_ids(pd.Index([4, 10244, 18], name="customer_id"), [False, True, False])
+    'for customer 10244'
+    >>> describe_ids(pd.Index(list("abcdefg")), [True] * 7, noun="member")
+    'for members a, b, c, d, e (and 2 more)'
+    >>> describe_ids(pd.RangeIndex(3), [False, True, True])
+    'in rows 1, 2'
+    """
+    import numpy as np
+    import pandas as pd
+
+    chosen = index[np.asarray(where, dtype=bool)]
+    rows = describe_rows(chosen)
+    if isinstance(index, pd.RangeIndex) and index.name is None:
+        return f"in {rows}"
+    return "for " + noun + ("s" if len(chosen) != 1 else "") + rows[rows.index(" "):]
+
 # Date layouts met in practice: the kit's own, then what Excel writes on a
 # Chinese Windows machine after a student opens and re-saves a file.
 DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S",
@@ -595,3 +633,72 @@ def aligned(frame: pd.DataFrame, values, name: str) -> pd.Series:
         raise CrmlabInputError(f"{name}: values that are not numbers in {describe_rows(frame.index[bad])}, "
                                f"e.g. {shown(raw[bad].iloc[0])}.")
     return num
+
+
+def values_per_customer(data, *, value_col: str | None = None, customer_col: str | None = None, table: str = "table",
+                        allow_negative: bool = True):
+    """One value per customer (客户价值) as a float Series indexed by customer, checked: the input of
+    the Pareto table, the Lorenz curve and the Gini coefficient.
+
+    Parameters
+    ----------
+    data : Series or DataFrame
+        A Series indexed by customer, or a DataFrame with ``value_col`` (and ``customer_col``, else
+        its index names the customers).
+    value_col, customer_col : str, optional
+        Columns of a DataFrame.
+    table : str, default "table"
+        The name messages use for ``data`` (the calling function's).
+    allow_negative : bool, default True
+        False where a negative value has no meaning (a share of a total that only grows).
+
+    Returns
+    -------
+    Series
+        Floats named after the value column; the values must add up to more than 0 and each customer
+        may appear once.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> margin = pd.DataFrame({"customer_id": ["a", "b"], "margin": [30, 10]})
+    >>> values_per_customer(margin, value_col="margin", customer_col="customer_id").to_dict()
+    {'a': 30.0, 'b': 10.0}
+    >>> values_per_customer(pd.Series([5.0, -1.0], index=pd.Index(["a", "b"], name="customer_id")),
+    ...                     table="lorenz_curve", allow_negative=False)
+    Traceback (most recent call last):
+    ...
+    crmlab.validation.CrmlabInputError: lorenz_curve: the Lorenz curve and the Gini coefficient need values >= 0; column 'value' is negative for customer b, e.g. -1.0. Decide how to treat loss-making customers, e.g. values.clip(lower=0) (count them as worth 0), or measure revenue.
+    """
+    import pandas as pd
+
+    if isinstance(data, pd.DataFrame):
+        if value_col is None:
+            raise CrmlabInputError(f"{table}: pass the name of the value column, e.g. value_col='margin'.")
+        require_columns(data.columns, [value_col] + ([customer_col] if customer_col else []), table=table)
+        series = data.set_index(customer_col)[value_col] if customer_col else data[value_col]
+    elif isinstance(data, pd.Series):
+        series = data
+    else:
+        raise CrmlabInputError(f"{table}: expected a pandas Series of values per customer (or a DataFrame "
+                               f"with value_col=...), got {type(data).__name__}.")
+    require_nonempty(series, table=table)
+    name = series.name if series.name is not None else "value"
+    numbers = number_column(series, column=name, table=table,
+                            fix="Fill them (e.g. .fillna(0) for customers without purchases) or remove those customers.")
+    if series.index.has_duplicates:
+        repeated = series.index[series.index.duplicated()].unique()  # each repeated customer named once
+        raise CrmlabInputError(
+            f"{table}: some customers appear more than once ({describe_ids(repeated, [True] * len(repeated))}). "
+            "Sum the value per customer first, e.g. df.groupby('customer_id')['margin'].sum().")
+    if not allow_negative and (numbers < 0).any():
+        neg = (numbers < 0).to_numpy()
+        raise CrmlabInputError(
+            f"{table}: the Lorenz curve and the Gini coefficient need values >= 0; column '{name}' is negative "
+            f"{describe_ids(series.index, neg)}, e.g. {shown(float(numbers[neg].iloc[0]))}. Decide how to treat "
+            "loss-making customers, e.g. values.clip(lower=0) (count them as worth 0), or measure revenue.")
+    total = numbers.sum()
+    if not total > 0:
+        raise CrmlabInputError(f"{table}: the values add up to {shown(float(total))}; shares of a total need a "
+                               "positive total.")
+    return numbers.rename(name)

@@ -10,19 +10,23 @@ go where the value is:
   ============  ==============  =============  ======================================
   high          high            贵宾型 VIP      most valuable (MVC): keep them, serve them best
   low           high            改进型 improve  most growable (MGC): develop them
-  high          low             维持型 maintain keep them at a reasonable cost
-  low           low             放弃型 abandon  below zero: stop spending on them
+  high          low             维持型 maintain ordinary (普通客户), some value: keep them at a reasonable cost
+  low           low             放弃型 abandon  below zero (负值客户): stop spending on them
   ============  ==============  =============  ======================================
 
 - the **HSBC-style value × loyalty grid** (汇丰银行客户分级) for active
-  customers, plus the inactive and the prospects:
-  A top (high loyalty, high value), B (low loyalty, high value),
-  C (high loyalty, low value), D (low loyalty, low value), E inactive,
-  F prospects.
+  customers, plus the inactive and the possible customers, with the course's
+  names: A 顶级 top (high loyalty, high value), B 大中型 (low loyalty, high
+  value), C 大中型 (high loyalty, low value), D 小型 (low loyalty, low
+  value), E 非活跃客户 inactive, F 可能客户 possible customers (prospects).
 
 Cut-offs between high and low are stated, configurable and recorded in
 ``result.attrs["cuts"]``: ``"median"`` (default), ``"mean"``, or a number.
 A value equal to the cut counts as low ("high" means strictly above).
+**The default split is the median**, so that each axis cuts the customers
+in halves; the 8 RFM classes of :func:`crmlab.rfm.rfm_classes` split at
+the **mean** by default (as Chinese courses do), where a value equal to the
+mean counts as high. Say which one a table used when comparing the two.
 
 Examples
 --------
@@ -36,8 +40,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlab.validation import (CrmlabInputError, describe_rows, report_set_aside, require_columns, require_nonempty,
-                               require_option)
+from crmlab.validation import (CrmlabInputError, describe_ids, report_set_aside, require_columns, require_nonempty,
+                               require_option, shown)
 
 __all__ = ["QUADRANTS", "GRID_CLASSES", "value_quadrant", "value_loyalty_grid"]
 
@@ -49,14 +53,15 @@ QUADRANTS = pd.DataFrame(
      ("abandon", False, False, "Abandon", "放弃型", "stop investing")],
     columns=["quadrant", "current_high", "future_high", "en", "zh", "action"]).set_index("quadrant")
 
-#: The six classes of the HSBC-style grid, with English and Chinese names.
+#: The six classes of the HSBC-style grid, with English and Chinese names as in the course
+#: (A 顶级, B and C 大中型, D 小型, E 非活跃客户, F 可能客户).
 GRID_CLASSES = pd.DataFrame(
-    [("A", "top: high loyalty, high value", "高忠诚高价值"),
-     ("B", "low loyalty, high value", "低忠诚高价值"),
-     ("C", "high loyalty, low value", "高忠诚低价值"),
-     ("D", "low loyalty, low value", "低忠诚低价值"),
-     ("E", "inactive", "不活跃客户"),
-     ("F", "prospect", "潜在客户")],
+    [("A", "top: high loyalty, high value", "顶级 高忠诚高价值"),
+     ("B", "large/medium: low loyalty, high value", "大中型 低忠诚高价值"),
+     ("C", "large/medium: high loyalty, low value", "大中型 高忠诚低价值"),
+     ("D", "small: low loyalty, low value", "小型 低忠诚低价值"),
+     ("E", "inactive", "非活跃客户"),
+     ("F", "possible customer (prospect)", "可能客户")],
     columns=["grid", "en", "zh"]).set_index("grid")
 
 
@@ -64,11 +69,11 @@ def _numbers(frame: pd.DataFrame, column: str) -> pd.Series:
     values = pd.to_numeric(frame[column], errors="coerce")
     bad = values.isna() & frame[column].notna()
     if bad.any():
-        raise CrmlabInputError(f"column '{column}' must hold numbers; it does not in "
-                               f"{describe_rows(frame.index[bad])}, e.g. {frame[column][bad].iloc[0]!r}.")
+        raise CrmlabInputError(f"column '{column}' must hold numbers; it does not "
+                               f"{describe_ids(frame.index, bad)} (e.g. {shown(frame[column][bad].iloc[0])}).")
     if np.isinf(values).any():
-        raise CrmlabInputError(f"column '{column}' has infinite values in "
-                               f"{describe_rows(frame.index[np.isinf(values)])}.")
+        raise CrmlabInputError(f"column '{column}' has infinite values "
+                               f"{describe_ids(frame.index, np.isinf(values))}.")
     return values.astype(float)
 
 
@@ -78,8 +83,8 @@ def _flags(frame: pd.DataFrame, column: str) -> pd.Series:
         return values.astype(bool)
     ok = values.isin([True, False, 0, 1]) & values.notna()
     if not ok.all():
-        raise CrmlabInputError(f"column '{column}' must be True/False; it is not in "
-                               f"{describe_rows(frame.index[~ok])}, e.g. {values[~ok].iloc[0]!r}.")
+        raise CrmlabInputError(f"column '{column}' must be True/False; it is not "
+                               f"{describe_ids(frame.index, ~ok)} (e.g. {shown(values[~ok].iloc[0])}).")
     return values.astype(bool)
 
 
@@ -109,8 +114,9 @@ def value_quadrant(frame: pd.DataFrame, *, current: str = "current_value", futur
         Column of future value (未来价值), e.g. the discounted CLV of the next
         years (:func:`crmlab.clv.discounted_clv`).
     current_cut, future_cut : "median", "mean" or float, default "median"
-        Cut-off between low and high, computed over the customers classified;
-        "high" means strictly above the cut.
+        Cut-off between low and high, computed over the customers classified
+        (the median by default, so each axis splits them in halves up to ties;
+        RFM's 8 classes split at the mean); "high" means strictly above the cut.
     verbose : bool, default True
         Print one line about customers set aside (a value missing); they get
         no quadrant (NaN) and are counted in ``attrs["set_aside"]``.
@@ -128,6 +134,8 @@ def value_quadrant(frame: pd.DataFrame, *, current: str = "current_value", futur
     >>> out = value_quadrant(df, current="now", future="later", current_cut=4, future_cut=4)
     >>> out["quadrant_label"].tolist()
     ['改进型 Improve (most growable)', '贵宾型 VIP (most valuable)', '维持型 Maintain']
+    >>> value_quadrant(df, current="now", future="later").attrs["cuts"]   # the default: medians
+    {'now': 5.0, 'later': 5.0}
     """
     require_columns(frame.columns, [current, future], table="frame")
     require_nonempty(frame, table="frame")
@@ -154,11 +162,16 @@ def value_loyalty_grid(frame: pd.DataFrame, *, value: str = "value", loyalty: st
                        loyalty_cut="median", verbose: bool = True) -> pd.DataFrame:
     """The HSBC-style A–F grid (汇丰银行客户分级): value × loyalty, plus inactive customers and prospects.
 
-    - **F** prospect (潜在客户): ``prospect`` is True (registered, never bought);
-    - **E** inactive (不活跃客户): not a prospect, ``active`` is False;
-    - active customers by value and loyalty: **A** high loyalty and high value
-      (top), **B** low loyalty, high value, **C** high loyalty, low value,
-      **D** low loyalty, low value.
+    - **F** possible customer (可能客户): ``prospect`` is True (e.g. registered, never bought);
+    - **E** inactive (非活跃客户): not a prospect, ``active`` is False (the
+      caller's rule, e.g. no purchase in the last 12 months — state it);
+    - active customers by value and loyalty: **A** 顶级 top, high loyalty and
+      high value, **B** 大中型 low loyalty, high value, **C** 大中型 high
+      loyalty, low value, **D** 小型 low loyalty, low value.
+
+    Both cuts default to the **median** of the active customers (not the
+    mean that :func:`crmlab.rfm.rfm_classes` uses): half of the active
+    customers are high on each axis, up to ties at the median.
 
     Parameters
     ----------
@@ -184,7 +197,7 @@ def value_loyalty_grid(frame: pd.DataFrame, *, value: str = "value", loyalty: st
     -------
     DataFrame
         A copy of ``frame`` with ``grid`` (categorical A–F) and ``grid_label``
-        (e.g. ``"A 高忠诚高价值 top: high loyalty, high value"``).
+        (e.g. ``"A 顶级 高忠诚高价值 top: high loyalty, high value"``).
         ``attrs["cuts"]`` holds the two cut-offs used.
 
     Examples
@@ -200,8 +213,8 @@ def value_loyalty_grid(frame: pd.DataFrame, *, value: str = "value", loyalty: st
     is_prospect, is_active = _flags(frame, prospect), _flags(frame, active)
     both = is_prospect & is_active
     if both.any():
-        raise CrmlabInputError(f"a prospect (never bought) cannot be active; both are True in "
-                               f"{describe_rows(frame.index[both])}. Check how '{active}' and '{prospect}' were made.")
+        raise CrmlabInputError(f"a prospect (never bought) cannot be active; both are True "
+                               f"{describe_ids(frame.index, both)}. Check how '{active}' and '{prospect}' were made.")
     val, loy = _numbers(frame, value), _numbers(frame, loyalty)
     scored = is_active & val.notna() & loy.notna()
     if not scored.any():

@@ -287,6 +287,10 @@ def test_a_student_variant_is_recovered_too(tmp_path):
     (lambda: airline.lrfmc(_members(flown_km=[1.0, np.nan, 1.0, 1.0, 1.0])), "must be numbers >= 0.*row 1"),
     (lambda: airline.standardise(pd.DataFrame({"a": [1.0, 1.0], "b": [1.0, 2.0]})), r"\['a'\] have the same value"),
     (lambda: airline.standardise(pd.DataFrame({"a": [1.0, None]})), "missing or non-numeric values in row 1"),
+    (lambda: airline.standardise(pd.DataFrame({"a": [1.0, None]}, index=pd.Index(["A1", "A2"], name="member_id"))),
+     "missing or non-numeric values for member A2"),
+    (lambda: airline.kmeans(pd.DataFrame({"z": [0.1, None, 2.0]}, index=pd.Index(["A1", "A2", "A3"], name="member_id"))),
+     "missing or non-numeric values for member A2"),
     (lambda: airline.kmeans(pd.DataFrame({"a": [1.0, 2.0]}), k=3), "k must be a whole number from 1 to the number of rows"),
     (lambda: airline.choose_k(pd.DataFrame({"a": [1.0, 2.0, 3.0]}), k_values=[1, 2]), "k_values must be whole numbers >= 2"),
     (lambda: airline.name_clusters(pd.DataFrame({"z_L_months": [1.0]})), r"missing column\(s\) 'z_R_months'"),
@@ -298,3 +302,11 @@ def test_a_student_variant_is_recovered_too(tmp_path):
 def test_bad_input_is_rejected_with_the_fix(call, fragment):
     with pytest.raises(CrmlabInputError, match=fragment):
         call()
+
+
+def test_choose_k_records_the_silhouette_sample():
+    z = airline.standardise(pd.DataFrame({"x": [0.0, 0.1, 0.2, 5.0, 5.1, 5.3, 9.0, 9.2]}))
+    assert airline.choose_k(z, k_values=[2, 3], silhouette_sample=5).attrs == {"members": 8, "silhouette_sample": 5}
+    full = airline.choose_k(z, k_values=[2, 3], silhouette_sample=None)
+    assert full.attrs == {"members": 8, "silhouette_sample": 8}
+    assert airline.choose_k(z, k_values=[2, 3], silhouette_sample=50)["silhouette"].equals(full["silhouette"])

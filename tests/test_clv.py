@@ -531,6 +531,29 @@ def test_gamma_gamma_rejects_bad_summaries(change, fragment):
         clv.GammaGamma().fit(change(_tiny()), verbose=False)
 
 
+def test_messages_name_customer_ids_and_print_plain_numbers(cdnow):
+    # CDNOW's summary is indexed by customer id: a message must name the id ("customer 10244"), not call it
+    # a row, and print the value as a student reads it (0.0, not np.float64(0.0)).
+    repeat = cdnow.index[cdnow["repeat_purchases"] > 0]
+    bad_id = repeat[-1]
+    assert cdnow.index.get_loc(bad_id) != bad_id  # the id is not the row number: "row <id>" would mislead
+    zero = cdnow.assign(monetary_value=cdnow["monetary_value"].where(cdnow.index != bad_id, 0.0))
+    with pytest.raises(CrmlabInputError) as error:
+        clv.GammaGamma().fit(zero, verbose=False)
+    assert f"it is not for customer {bad_id} (e.g. 0.0)." in str(error.value)
+    assert "row" not in str(error.value) and "np." not in str(error.value)
+    missing = cdnow.assign(monetary_value=cdnow["monetary_value"].where(~cdnow.index.isin(repeat[:7])))
+    with pytest.raises(CrmlabInputError, match=f"for customers {', '.join(map(str, repeat[:5]))} \\(and 2 more\\), who"):
+        clv.GammaGamma().fit(missing, verbose=False)
+    late = cdnow.assign(span_weeks=cdnow["span_weeks"].where(cdnow.index != bad_id, 99.0))
+    with pytest.raises(CrmlabInputError, match=f"span_weeks is greater than T_weeks for customer {bad_id};"):
+        clv.BGNBD().fit(late)
+    text = cdnow.assign(T_weeks=cdnow["T_weeks"].astype(object).where(cdnow.index != bad_id, "soon"))
+    with pytest.raises(CrmlabInputError, match=f"'T_weeks' must be a number >= 0; it is not for customer {bad_id} "
+                                               "\\(e.g. 'soon'\\)"):
+        clv.ParetoNBD().fit(text)
+
+
 def test_unfitted_models_and_bad_arguments(cdnow):
     with pytest.raises(CrmlabInputError, match="not fitted yet"):
         clv.BGNBD().probability_alive(cdnow)

@@ -136,6 +136,12 @@ def test_the_80_20_rule_on_the_company(margin_and_truth):
     (lambda: gini(pd.Series([], dtype=float)), "is empty"),
     (lambda: gini([1, 2, 3]), "expected a pandas Series"),
     (lambda: gini(pd.Series([1.0, 2.0], index=["a", "a"])), "appear more than once.*groupby"),
+    # a table indexed by customer: the message names the customers and prints plain numbers
+    (lambda: gini(pd.Series([3.0, -1.5], index=pd.Index(["C1", "C2"], name="customer_id"))),
+     r"negative for customer C2, e\.g\. -1\.5\. Decide"),
+    (lambda: gini(pd.Series([1.0, 2.0, 3.0], index=pd.Index(["C1", "C2", "C2"], name="customer_id"))),
+     r"more than once \(for customer C2\)"),
+    (lambda: pareto_table(pd.Series([2.0, -2.0])), r"add up to 0\.0;"),
     (lambda: pareto_table(pd.DataFrame({"margin": [1.0]})), "pass the name of the value column.*value_col="),
     (lambda: pareto_table(pd.DataFrame({"margn": [1.0]}), value_col="margin"), "did you mean 'margn'"),
     (lambda: top_share(pd.Series([1.0]), 20), "between 0 and 1"),

@@ -138,8 +138,18 @@ def test_fm_score_rounds_half_up_and_names_are_bilingual():
 def test_the_grid_needs_five_scores():
     with pytest.raises(CrmlabInputError, match="scores 1-5.*'q': 4|scores 1-5.*4"):
         rfm_segments(rfm_scores(RFM5, q=4))
-    with pytest.raises(CrmlabInputError, match="needs scores 1-5.*row 0"):
+    with pytest.raises(CrmlabInputError, match="needs scores 1-5.*in row 0"):
         rfm_segments(pd.DataFrame({"r_score": [6], "f_score": [1], "m_score": [1]}))
+
+
+def test_messages_name_customer_ids():
+    rfm = RFM5.set_axis(pd.Index(["C1", "C2", "C3", "C4", "C5"], name="customer_id"))
+    with pytest.raises(CrmlabInputError, match="'frequency' has missing or non-numeric values for customer C3\\.$"):
+        rfm_scores(rfm.assign(frequency=[1, 1, np.nan, 2, 3]))
+    with pytest.raises(CrmlabInputError, match="'monetary' has missing or non-numeric values for customers C1, C2\\.$"):
+        rfm_classes(rfm.assign(monetary=[np.nan, "x", 1.0, 2.0, 3.0]))
+    with pytest.raises(CrmlabInputError, match="needs scores 1-5; found others for customer C5\\."):
+        rfm_segments(rfm_scores(rfm).assign(r_score=[1, 2, 3, 4, 6]))
 
 
 def test_eight_classes_by_hand():
@@ -321,3 +331,17 @@ def test_bad_orders_reach_the_rfm_through_purchases(retail):
         rfm_from_orders(retail["orders"], retail["order_lines"].assign(net_amount=-1.0), as_of="2026-01-01")
     with pytest.raises(CrmlabInputError, match="not one of \\['revenue', 'margin'\\]"):
         rfm_from_orders(retail["orders"], retail["order_lines"], as_of="2026-01-01", value="profit")
+
+
+def test_frequency_counts_rows_where_the_clv_summary_merges_same_day_purchases():
+    # Two orders on one day: two purchases for RFM, one transaction for the CLV models (both docstrings say so).
+    from crmlab import clv
+
+    log = pd.DataFrame({"customer_id": ["a", "a", "a", "b"],
+                        "order_ts": pd.to_datetime(["2025-03-01 09:00", "2025-03-01 18:00", "2025-05-01 10:00",
+                                                    "2025-06-01 10:00"]),
+                        "revenue": [10.0, 20.0, 5.0, 8.0]})
+    assert rfm_table(log, as_of="2026-01-01", verbose=False)["frequency"].to_dict() == {"a": 3, "b": 1}
+    s = clv.summary(log, calibration_end="2025-12-31", verbose=False)
+    assert s["repeat_purchases"].to_dict() == {"a": 1, "b": 0} and s.attrs["merged_same_day"] == 1
+    assert s.loc["a", "monetary_value"] == 5.0   # the merged first day (30) is the first transaction

@@ -59,7 +59,7 @@ def test_quadrant_labels_cover_every_class_in_both_languages():
 @pytest.mark.parametrize("change, kwargs, fragment", [
     (lambda d: d.drop(columns="future_value"), {}, "missing column\\(s\\) 'future_value'"),
     (lambda d: d.rename(columns={"future_value": "future_values"}), {}, "did you mean 'future_values'"),
-    (lambda d: d.assign(current_value=["10", "x", 1, 2, 3, 4]), {}, "'current_value' must hold numbers.*row b"),
+    (lambda d: d.assign(current_value=["10", "x", 1, 2, 3, 4]), {}, "'current_value' must hold numbers; it does not for customer b \\(e.g. 'x'\\)"),
     (lambda d: d.iloc[0:0], {}, "frame is empty"),
     (lambda d: d.assign(current_value=np.nan), {}, "no customer has both"),
     (lambda d: d, dict(current_cut="top20"), "current_cut='top20'"),
@@ -89,9 +89,17 @@ def test_grid_by_hand(capsys):
     assert pd.isna(out.loc[6, "grid"]) and out.loc[7, "grid"] == "D"  # (100, 3) sits on both cuts: low
     assert out.attrs["set_aside"] == {"active customers without 'value' or 'loyalty'": 1}
     assert "value_loyalty_grid: set aside 1 active customers" in capsys.readouterr().out
-    assert out.loc[0, "grid_label"] == "A 高忠诚高价值 top: high loyalty, high value"
-    assert out.loc[5, "grid_label"] == "F 潜在客户 prospect"
+    assert out.loc[0, "grid_label"] == "A 顶级 高忠诚高价值 top: high loyalty, high value"
+    assert out.loc[5, "grid_label"] == "F 可能客户 possible customer (prospect)"
     assert list(out["grid"].cat.categories) == list(GRID_CLASSES.index) == ["A", "B", "C", "D", "E", "F"]
+
+
+def test_grid_names_follow_the_course():
+    # The course's HSBC case: A 顶级, B and C 大中型, D 小型, E 非活跃客户, F 可能客户 (not 潜在客户, which the
+    # course uses for another class, the potential customers of the relationship classes).
+    assert [zh.split()[0] for zh in GRID_CLASSES["zh"]] == ["顶级", "大中型", "大中型", "小型", "非活跃客户", "可能客户"]
+    assert GRID_CLASSES.loc["A", "zh"].endswith("高忠诚高价值") and GRID_CLASSES.loc["B", "zh"].endswith("低忠诚高价值")
+    assert GRID_CLASSES.loc["C", "zh"].endswith("高忠诚低价值") and GRID_CLASSES.loc["D", "zh"].endswith("低忠诚低价值")
 
 
 def test_grid_accepts_zero_one_flags_and_fixed_cuts():
@@ -111,6 +119,18 @@ def test_grid_accepts_zero_one_flags_and_fixed_cuts():
 def test_grid_rejects_bad_input(change, kwargs, fragment):
     with pytest.raises(CrmlabInputError, match=fragment):
         value_loyalty_grid(change(_grid()), verbose=False, **kwargs)
+
+
+def test_messages_name_customer_ids_and_print_plain_numbers():
+    # Indexed by customer id, a message names the ids, not "rows"; a plain row number stays a row.
+    by_id = _grid().set_index(pd.Index([f"C{i}" for i in range(8)], name="customer_id"))
+    with pytest.raises(CrmlabInputError) as error:
+        value_loyalty_grid(by_id.assign(active=np.array([1, 2, 1, 1, 0, 0, 1, 1])), verbose=False)
+    assert str(error.value) == "column 'active' must be True/False; it is not for customer C1 (e.g. 2)."
+    with pytest.raises(CrmlabInputError, match="both are True for customers C0, C1, C2, C3, C4 \\(and 3 more\\)"):
+        value_loyalty_grid(by_id.assign(active=True, prospect=True), verbose=False)
+    with pytest.raises(CrmlabInputError, match="infinite values in row 2"):
+        value_loyalty_grid(_grid().assign(value=[1.0, 2.0, np.inf, 4.0, 5.0, 6.0, 7.0, 8.0]), verbose=False)
 
 
 @pytest.fixture(scope="module")

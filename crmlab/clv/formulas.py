@@ -16,7 +16,7 @@ import pandas as pd
 
 from crmlab.clv._arguments import DAYS_PER_YEAR, checked_rate, scalar
 from crmlab.validation import (CrmlabInputError, as_date, datetime_column, describe_rows, in_window, report_set_aside,
-                               require_columns, require_nonempty, require_option)
+                               require_columns, require_nonempty, require_option, shown)
 
 __all__ = ["historical_value", "retention_clv", "pvifa", "group_clv"]
 
@@ -75,7 +75,7 @@ def historical_value(transactions: pd.DataFrame, *, as_of, customer_col: str = "
         bad = amount.isna()
         raise CrmlabInputError(
             f"transactions: column '{amount_col}' must hold numbers; it does not in "
-            f"{describe_rows(transactions.index[bad])}, e.g. {transactions[amount_col][bad].iloc[0]!r}.")
+            f"{describe_rows(transactions.index[bad])}, e.g. {shown(transactions[amount_col][bad].iloc[0])}.")
     keep, set_aside = in_window(ts, transactions[customer_col], end=as_of)
     days = (as_of - ts[keep].dt.normalize()).dt.days.to_numpy()
     frame = pd.DataFrame({

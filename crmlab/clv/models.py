@@ -36,7 +36,7 @@ import pandas as pd
 from crmlab.clv._arguments import scalar
 from crmlab.clv.fitting import Column, compress, maximise, per_value
 from crmlab.clv.summaries import summary_arrays, summary_unit
-from crmlab.validation import CrmlabInputError, describe_rows, frame_check, require_columns
+from crmlab.validation import CrmlabInputError, describe_ids, frame_check, require_columns, shown
 
 __all__ = ["BGNBD", "ParetoNBD", "GammaGamma"]
 
@@ -446,19 +446,18 @@ class GammaGamma(_Model):
         x = pd.to_numeric(frame["repeat_purchases"], errors="coerce")
         bad = x.isna() | (x < 0) | (x % 1 != 0)
         if bad.any():
-            raise CrmlabInputError(f"summary: column 'repeat_purchases' must be a whole number >= 0; it is not in "
-                                   f"{describe_rows(frame.index[bad])}.")
+            raise CrmlabInputError(f"summary: column 'repeat_purchases' must be a whole number >= 0; it is not "
+                                   f"{describe_ids(frame.index, bad)}.")
         m = pd.to_numeric(frame["monetary_value"], errors="coerce")
         repeat = (x > 0).to_numpy()
-        rows = frame.index[repeat]
-        if m[repeat].isna().any():
-            raise CrmlabInputError(f"summary: column 'monetary_value' is missing or not a number for repeat "
-                                   f"customers in {describe_rows(rows[m[repeat].isna().to_numpy()])}.")
+        if (repeat & m.isna()).any():
+            raise CrmlabInputError(f"summary: column 'monetary_value' is missing or not a number "
+                                   f"{describe_ids(frame.index, repeat & m.isna())}, who made repeat purchases.")
         low = repeat & (m <= 0).to_numpy()
         if low.any():
             raise CrmlabInputError(
-                f"summary: 'monetary_value' must be > 0 for the Gamma-Gamma model; it is not in "
-                f"{describe_rows(frame.index[low])}, e.g. {m[low].iloc[0]!r}. Spend per transaction is modelled "
+                f"summary: 'monetary_value' must be > 0 for the Gamma-Gamma model; it is not "
+                f"{describe_ids(frame.index, low)} (e.g. {shown(m[low].iloc[0])}). Spend per transaction is modelled "
                 "as a positive amount: leave these customers out (summary[summary.monetary_value > 0]) and say so.")
         return frame.index, x.to_numpy(dtype=float), m.to_numpy(dtype=float)
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlab.validation import (TIME_UNITS, CrmlabInputError, amount_column, as_date, datetime_column, describe_rows,
+from crmlab.validation import (TIME_UNITS, CrmlabInputError, amount_column, as_date, datetime_column, describe_ids,
                                frame_check, in_window, report_set_aside, require_columns, require_nonempty,
-                               require_option)
+                               require_option, shown)
 
 __all__ = ["SUMMARY_UNITS", "summary", "summary_unit", "summary_arrays"]
 
@@ -41,7 +41,11 @@ def summary(transactions: pd.DataFrame, *, calibration_end, observation_end=None
       the first one, in the calibration period (校准期): up to and including
       ``calibration_end``.
     - These are not RFM's frequency and recency (:func:`crmlab.rfm.rfm_table`),
-      which count all purchases and look back from the analysis date.
+      which count all purchases and look back from the analysis date; and
+      RFM's ``frequency`` counts rows (two orders on one day are two
+      purchases), where this summary merges same-day purchases. A customer
+      with two orders on one day therefore has ``frequency`` 2 in RFM and
+      one transaction here.
     - The holdout period (验证期) runs from the day after ``calibration_end``
       to ``observation_end`` inclusive.
 
@@ -191,7 +195,7 @@ def summary_arrays(frame: pd.DataFrame, *, unit: str | None = None):
     >>> summary_arrays(s.assign(span_weeks=[40.0, 0.0]))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    crmlab.validation.CrmlabInputError: summary: span_weeks is greater than T_weeks in row a; the last purchase cannot come ...
+    crmlab.validation.CrmlabInputError: summary: span_weeks is greater than T_weeks for customer a; the last purchase cannot ...
     """
     frame_check(frame, "summary", fix="Make it with crmlab.clv.summary(...).")
     found = summary_unit(frame)
@@ -206,8 +210,8 @@ def summary_arrays(frame: pd.DataFrame, *, unit: str | None = None):
         values = pd.to_numeric(frame[col], errors="coerce")
         bad = values.isna() | (values < 0) | ~np.isfinite(values.fillna(0))
         if bad.any():
-            raise CrmlabInputError(f"summary: column '{col}' must be a number >= 0; it is not in "
-                                   f"{describe_rows(frame.index[bad])}, e.g. {frame[col][bad].iloc[0]!r}.")
+            raise CrmlabInputError(f"summary: column '{col}' must be a number >= 0; it is not "
+                                   f"{describe_ids(frame.index, bad)} (e.g. {shown(frame[col][bad].iloc[0])}).")
         arrays.append(values.to_numpy(dtype=float))
     x, tx, T = arrays
     checks = [
@@ -219,6 +223,6 @@ def summary_arrays(frame: pd.DataFrame, *, unit: str | None = None):
     ]
     for bad, what, fix in checks:
         if bad.any():
-            raise CrmlabInputError(f"summary: {what} in {describe_rows(frame.index[bad])}; {fix}.")
+            raise CrmlabInputError(f"summary: {what} {describe_ids(frame.index, bad)}; {fix}.")
     return frame.index, x, tx, T
 
