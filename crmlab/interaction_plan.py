@@ -1,9 +1,10 @@
 """Interaction plan (客户互动设计): objects, goals, channel and frequency, and the budget.
 
 The textbook designs an interaction in steps: **objects** (互动对象: which
-segments) → **goals** (互动目标: specific, achievable, time-bound) →
-**content** → **budget** (互动预算) → **channel and frequency** (渠道与频率) →
-**evaluation**. This module does the arithmetic of the plan:
+segments) → **goals** (互动目标: specific, achievable, time-bound, usually
+several) → **content** (互动内容) → **budget** (互动预算) → **channel and
+frequency** (互动渠道与频率) → **evaluation** (评估互动效果). This module does the
+arithmetic of the plan:
 
 - :func:`expected_responses`: responses a customer gives to ``m`` messages
   when each earlier message multiplies the response by the fatigue ``decay``
@@ -11,10 +12,11 @@ segments) → **goals** (互动目标: specific, achievable, time-bound) →
 - :func:`frequency_plan`: return of 1, 2, 3, ... messages, to choose a frequency;
 - :func:`plan_table`: per segment, the expected responses, cost, value and
   return of the plan, and what reaching its goal costs;
-- the four budget methods (预算方法) of the textbook:
-  :func:`affordable_budget` (量力而行法), :func:`percentage_of_sales_budget`
-  (销售百分比法), :func:`competitive_parity_budget` (竞争对等法) and
-  :func:`objective_task_budget` (目标任务法);
+- the four budget methods of the textbook (互动预算的选择方法), under their
+  common names, with the textbook's words in brackets:
+  :func:`affordable_budget` (量力而行法; 所有资源), :func:`percentage_of_sales_budget`
+  (销售百分比法; 按照比例), :func:`competitive_parity_budget` (竞争对等法;
+  参照竞争对手) and :func:`objective_task_budget` (目标任务法; 根据互动目标确定预算);
 - :func:`allocate_budget` and :func:`compare_budgets`: what each budget buys
   when spent by one stated rule, side by side.
 

@@ -9,6 +9,9 @@ and enquiries, service calls, feedback and complaints the customer starts
   confidence interval) and cost per response by channel, by initiator, or by
   any segment column the caller joins in (e.g. ``rfm_class`` from
   :func:`crmlab.rfm.rfm_classes`);
+- :func:`compare_response_rates`, :func:`compare_initiative`: whether the
+  response rate, or the share of customer-initiated contacts, differs between
+  channels or segments, and by how much each group leads the next;
 - :func:`initiative_mix`: who starts the contacts — the share that customers
   initiate, per segment or channel;
 - :func:`message_numbers`, :func:`response_by_message`, :func:`contact_fatigue`:
@@ -16,7 +19,8 @@ and enquiries, service calls, feedback and complaints the customer starts
   a promotion wave falls, and the fitted decay per earlier message;
 - :func:`frequency_response`: customers who got 1, 2, 3, ... messages in a
   wave — responders, cost per responder, and what one more message adds, to
-  choose a contact frequency (接触频率).
+  choose a contact frequency (接触频率); :func:`frequency_difference` tests
+  the difference between two frequencies.
 
 Segments come from the chapter 4 modules, never from here: join them in by
 ``customer_id`` and name the column in ``by``::
@@ -35,7 +39,7 @@ import pandas as pd
 
 from crmlab.validation import (CrmlabInputError, amount_column, boolean, datetime_column, describe_rows,
                                report_set_aside, require_columns, require_labels, require_nonempty)
-from crmlab._intervals import wilson_interval, z_value
+from crmlab._intervals import difference_of_shares, wilson_interval, z_value
 from crmlab.datasets.schema import TABLES
 
 #: The contact channels of the data dictionary (接触渠道).
@@ -170,6 +174,121 @@ def channel_summary(interactions: pd.DataFrame, *, by=("channel", "initiated_by"
         out["response_low"], out["response_high"] = low, high
         out["cost_per_response"] = (groups["_company_cost"].sum() / out["responses"]).where(out["responses"] > 0)
     return report_set_aside(out, set_aside, what="channel_summary", verbose=verbose)
+
+
+def compare_response_rates(interactions: pd.DataFrame, *, by="channel", channels=None, confidence: float = 0.95,
+                           verbose: bool = True) -> pd.DataFrame:
+    """Do response rates differ between channels or segments? (响应率差异检验)
+
+    The groups of :func:`channel_summary` that have company-initiated
+    contacts, ranked by response rate, each with the **gap to the next
+    group** down the ranking (difference of the two shares, Newcombe's
+    interval, two-proportion z-test), so that "A responds best" is read
+    with a test of A against the runner-up. ``attrs["test"]`` holds the test
+    of "the response rate is the same in every group" (chi-square test of
+    the groups x responded table, without continuity correction).
+
+    Each contact counts as one trial, as in :func:`channel_summary`. A
+    customer's contacts are not independent (the same person answers or
+    ignores several messages), so the p-values are somewhat too small and
+    the intervals somewhat too narrow; read a p-value near the threshold
+    as "not shown".
+
+    Parameters
+    ----------
+    interactions, by, channels, confidence, verbose
+        As in :func:`channel_summary` (``by`` one column or several).
+
+    Returns
+    -------
+    DataFrame
+        One row per group, best response first: ``contacts`` (with a
+        response record), ``responses``, ``response_rate``, and the gap to
+        the next row: ``gap``, ``gap_low``, ``gap_high``, ``gap_p_value``
+        (empty on the last row).
+
+    Examples
+    --------
+    >>> log = pd.DataFrame({"customer_id": list("abcdefgh"), "channel": ["sms"] * 4 + ["email"] * 4,
+    ...                     "initiated_by": "company", "cost": 0.05,
+    ...                     "responded": [True, True, True, False, True, False, False, False]})
+    >>> out = compare_response_rates(log)
+    >>> out[["response_rate", "gap"]]  # doctest: +NORMALIZE_WHITESPACE
+             response_rate  gap
+    channel
+    sms               0.75  0.5
+    email             0.25  NaN
+    >>> round(out.attrs["test"]["statistic"], 3), out.attrs["test"]["df"]
+    (2.0, 1)
+    """
+    summary = channel_summary(interactions, by=by, channels=channels, confidence=confidence, verbose=verbose)
+    summary = summary[summary["response_rate"].notna()]
+    trials = (summary["responses"] / summary["response_rate"]).round()
+    out = _ranked_gaps(summary["responses"], trials, confidence=confidence,
+                       names=("contacts", "responses", "response_rate"), test="equal response rates")
+    out.attrs["set_aside"] = summary.attrs.get("set_aside", {})
+    return out
+
+
+def compare_initiative(interactions: pd.DataFrame, *, by="rfm_class", channels=None, confidence: float = 0.95,
+                       verbose: bool = True) -> pd.DataFrame:
+    """Does the share of customer-initiated contacts differ between segments? (客户发起比例差异检验)
+
+    The groups of :func:`initiative_mix` ranked by ``share_customer_initiated``,
+    each with the gap to the next group down (Newcombe's interval,
+    two-proportion z-test), and in ``attrs["test"]`` the chi-square test of
+    "the share is the same in every group". As in
+    :func:`compare_response_rates`, each contact is one trial, so the
+    p-values are somewhat too small.
+
+    Parameters
+    ----------
+    interactions, by, channels, confidence, verbose
+        As in :func:`initiative_mix`.
+
+    Returns
+    -------
+    DataFrame
+        One row per group, highest share first: ``contacts``,
+        ``customer_initiated``, ``share_customer_initiated``, ``gap``,
+        ``gap_low``, ``gap_high``, ``gap_p_value`` (empty on the last row).
+
+    Examples
+    --------
+    >>> log = pd.DataFrame({"channel": ["phone", "phone", "sms", "sms"],
+    ...                     "initiated_by": ["customer", "customer", "company", "customer"],
+    ...                     "segment": ["a", "a", "b", "b"]})
+    >>> compare_initiative(log, by="segment")["share_customer_initiated"].tolist()
+    [1.0, 0.5]
+    """
+    mix = initiative_mix(interactions, by=by, channels=channels, confidence=confidence, verbose=verbose)
+    out = _ranked_gaps(mix["customer_initiated"], mix["contacts"], confidence=confidence,
+                       names=("contacts", "customer_initiated", "share_customer_initiated"), test="equal shares")
+    out.attrs["set_aside"] = mix.attrs.get("set_aside", {})
+    return out
+
+
+def _ranked_gaps(successes: pd.Series, trials: pd.Series, *, confidence: float, names, test: str) -> pd.DataFrame:
+    """Groups ranked by their share, the gap of each to the next one (Newcombe, z-test), and the chi-square
+    test of equal shares in ``attrs["test"]``."""
+    from scipy.stats import chi2
+
+    x, n = successes.to_numpy(float), trials.to_numpy(float)
+    order = np.argsort(-(x / n), kind="stable")
+    x, n = x[order], n[order]
+    out = pd.DataFrame({names[0]: n.astype(int), names[1]: x.astype(int), names[2]: x / n},
+                       index=successes.index[order])
+    gap, low, high, p = difference_of_shares(x[:-1], n[:-1], x[1:], n[1:], confidence=confidence)
+    for name, values in (("gap", gap), ("gap_low", low), ("gap_high", high), ("gap_p_value", p)):
+        out[name] = np.append(values, np.nan)
+    if len(out) > 1:
+        observed = np.column_stack([x, n - x])
+        expected = np.outer(observed.sum(axis=1), observed.sum(axis=0)) / observed.sum()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            statistic = float(np.nansum((observed - expected) ** 2 / expected))
+        out.attrs["test"] = {"method": f"chi-square test of {test}", "statistic": statistic,
+                             "df": len(out) - 1, "p_value": float(chi2.sf(statistic, len(out) - 1))}
+    return out
 
 
 def initiative_mix(interactions: pd.DataFrame, *, by="channel", channels=None, confidence: float = 0.95,
@@ -481,6 +600,50 @@ def frequency_response(interactions: pd.DataFrame, *, by=None, wave: str = "camp
     out["extra_responders"] = out["responder_rate"] - previous
     return report_set_aside(out, set_aside, what="frequency_response", verbose=verbose)
 
+
+
+def frequency_difference(frequency: pd.DataFrame, *, messages: int, versus: int, confidence: float = 0.95) -> pd.Series:
+    """Responders with ``messages`` against ``versus`` messages in a wave (接触频率的效果), with a test.
+
+    The difference of the two responder rates of :func:`frequency_response`
+    (Newcombe's interval, two-proportion z-test). With the number of
+    messages assigned at random, as in the sample company's frequency test,
+    the difference is the effect of the extra messages.
+
+    Parameters
+    ----------
+    frequency : DataFrame
+        The result of :func:`frequency_response` without ``by`` (indexed by
+        ``messages_in_wave``; columns ``customer_waves``, ``responders``).
+    messages, versus : int
+        The two numbers of messages compared, e.g. 4 and 1.
+    confidence : float, default 0.95
+
+    Returns
+    -------
+    Series
+        ``rate`` (with ``messages``), ``versus_rate``, ``difference``,
+        ``ci_low``, ``ci_high``, ``p_value``, and ``rate_ratio``.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"customer_waves": [1000, 1000], "responders": [70, 140]},
+    ...                  index=pd.Index([1, 4], name="messages_in_wave"))
+    >>> frequency_difference(f, messages=4, versus=1)[["difference", "rate_ratio"]].round(3).tolist()
+    [0.07, 2.0]
+    """
+    require_columns(frequency.columns, ["customer_waves", "responders"], table="frequency")
+    for name, value in (("messages", messages), ("versus", versus)):
+        if value not in frequency.index:
+            raise CrmlabInputError(f"{name}={value!r} is not a number of messages in the table; it has "
+                                   f"{list(frequency.index)}. Pass a frequency_response table without by=.")
+    a, b = frequency.loc[messages], frequency.loc[versus]
+    diff, low, high, p = difference_of_shares(a["responders"], a["customer_waves"], b["responders"],
+                                              b["customer_waves"], confidence=confidence)
+    rate, versus_rate = a["responders"] / a["customer_waves"], b["responders"] / b["customer_waves"]
+    return pd.Series({"rate": rate, "versus_rate": versus_rate, "difference": float(diff), "ci_low": float(low),
+                      "ci_high": float(high), "p_value": float(p), "rate_ratio": rate / versus_rate},
+                     name=f"{messages} vs {versus} messages")
 
 def _numbered_by(interactions, by, *, wave, channels):
     """Numbered promotion messages with the ``by`` columns joined in; rows without a ``by``

@@ -1,9 +1,9 @@
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.stats import binomtest, norm, ttest_ind
+from scipy.stats import binomtest, chi2, norm, ttest_ind
 
-from crmlab.campaigns import campaign_return, campaign_uplift
+from crmlab.campaigns import campaign_return, campaign_uplift, uplift_heterogeneity
 from crmlab.datasets import load_data, load_truth
 from crmlab.validation import CrmlabInputError
 
@@ -135,3 +135,114 @@ def test_bad_arguments():
         campaign_return(_experiment(), cost_per_contact=1.0, margin_rate=35, verbose=False)
     with pytest.raises(CrmlabInputError, match="cost_per_contact must be an amount"):
         campaign_return(_experiment(), cost_per_contact=-1, margin_rate=0.3, verbose=False)
+
+
+def _segments(rng, *, control, treated, revenue_mean, revenue_effect, n=300):
+    """A planted experiment: per segment, n treated and n controls; response shares ``treated`` /
+    ``control``; revenue exponential with mean ``revenue_mean`` plus ``revenue_effect`` if treated."""
+    k = len(control)
+    segment = np.repeat(np.arange(k), 2 * n)
+    is_treated = np.tile(np.r_[np.ones(n, bool), np.zeros(n, bool)], k)
+    share = np.where(is_treated, np.asarray(treated)[segment], np.asarray(control)[segment])
+    revenue = rng.exponential(np.asarray(revenue_mean, float)[segment]) + is_treated * np.asarray(revenue_effect)[segment]
+    return pd.DataFrame({"customer_id": np.arange(len(segment)), "segment": segment.astype(str),
+                         "group": np.where(is_treated, "treatment", "control"),
+                         "responded": rng.random(len(segment)) < share, "revenue": revenue})
+
+
+def _odds(p):
+    return p / (1 - p)
+
+
+def test_heterogeneity_by_hand():
+    """x: 3 of 4 treated respond, 1 of 4 controls; y the other way round. By symmetry the common-effect
+    logistic model has no treatment effect and fits 1/2 in every cell."""
+    data = pd.DataFrame({"customer_id": range(16), "segment": ["x"] * 8 + ["y"] * 8,
+                         "group": (["treatment"] * 4 + ["control"] * 4) * 2,
+                         "responded": [1, 1, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 0],
+                         "revenue": [50.0, 60, 70, 0, 40, 0, 0, 0, 20, 0, 0, 0, 30, 40, 50, 0]})
+    h = uplift_heterogeneity(data, by="segment", verbose=False)
+    saturated = 4 * (3 * np.log(3 / 4) + np.log(1 / 4))
+    assert h.loc[("response_rate", "likelihood_ratio"), "statistic"] == pytest.approx(2 * (saturated - 16 * np.log(0.5)))
+    var = 2 * (3 / 4 * 1 / 4) / 4  # the same in both segments
+    assert h.loc[("response_rate", "cochran_q"), "statistic"] == pytest.approx((0.5 - -0.5) ** 2 / (2 * var))
+    rev = data["revenue"].to_numpy().reshape(4, 4)  # x-treated, x-control, y-treated, y-control
+    d = rev.mean(axis=1)
+    v = rev.var(axis=1, ddof=1) / 4
+    q = (d[0] - d[1] - (d[2] - d[3])) ** 2 / (v[0] + v[1] + v[2] + v[3])
+    assert h.loc[("revenue_per_customer", "cochran_q"), "statistic"] == pytest.approx(q)
+    assert (h["df"] == 1).all() and (h["segments"] == 2).all()
+    assert h["p_value"].tolist() == pytest.approx(chi2.sf(h["statistic"], 1).tolist())
+
+
+def test_equal_odds_ratios_leave_nothing_to_explain():
+    """Odds ratio 3 in both segments (x: 2/4 vs 1/4, y: 6/8 vs 4/8): the common-effect model fits exactly."""
+    data = pd.DataFrame({"customer_id": range(24), "segment": ["x"] * 8 + ["y"] * 16,
+                         "group": ["treatment"] * 4 + ["control"] * 4 + ["treatment"] * 8 + ["control"] * 8,
+                         "responded": [1, 1, 0, 0, 1, 0, 0, 0] + [1] * 6 + [0] * 2 + [1] * 4 + [0] * 4,
+                         "revenue": 10.0})
+    lr = uplift_heterogeneity(data, by="segment", verbose=False).loc[("response_rate", "likelihood_ratio")]
+    assert lr["statistic"] == pytest.approx(0, abs=1e-9) and lr["p_value"] == pytest.approx(1)
+
+
+def test_likelihood_ratio_matches_a_logistic_regression_fit(x2509):
+    """Reference: scikit-learn's unpenalised logistic regression on the customers, with and without the
+    interaction (latent segments of the answer key, so every segment has responders)."""
+    from sklearn.linear_model import LogisticRegression
+
+    data = x2509.merge(load_data("customer_truth")[["customer_id", "segment"]], on="customer_id")
+    segment = pd.get_dummies(data["segment"].astype(str), dtype=float)
+    treated = (data["group"] == "treatment").to_numpy(float)
+    y = data["responded"].to_numpy(int)
+
+    def loglik(x):
+        fit = LogisticRegression(C=np.inf, fit_intercept=False, max_iter=10_000, tol=1e-10).fit(x, y)
+        p = fit.predict_proba(x)[:, 1]
+        return np.sum(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+    common = loglik(np.column_stack([segment, treated]))
+    separate = loglik(np.column_stack([segment, segment.to_numpy() * treated[:, None]]))
+    lr = uplift_heterogeneity(data, by="segment", verbose=False).loc[("response_rate", "likelihood_ratio")]
+    assert lr["statistic"] == pytest.approx(2 * (separate - common), rel=1e-4)
+    assert lr["df"] == segment.shape[1] - 1
+
+
+@pytest.mark.parametrize("metric, method, planted", [
+    # equal odds ratio (1.6) on different base rates; equal revenue effect (+10 CNY)
+    ("response_rate", "likelihood_ratio", "odds"),
+    ("revenue_per_customer", "cochran_q", "odds"),
+    # equal uplift in points (+5) on different base rates
+    ("response_rate", "cochran_q", "points"),
+])
+def test_equal_effects_are_rejected_at_the_tests_level(metric, method, planted):
+    rng = np.random.default_rng(5)
+    control = np.array([0.05, 0.10, 0.20, 0.35])
+    treated = (_odds(control) * 1.6 / (1 + _odds(control) * 1.6)) if planted == "odds" else control + 0.05
+    runs = 200
+    rejected = sum(
+        uplift_heterogeneity(_segments(rng, control=control, treated=treated, revenue_mean=[20, 40, 80, 120],
+                                       revenue_effect=[10] * 4), by="segment", verbose=False)
+        .loc[(metric, method), "differs"] for _ in range(runs))
+    # about 5 % of the runs; the binomial test would flag a level far from 5 % (e.g. 1 % or 12 %)
+    assert binomtest(rejected, runs, 0.05).pvalue > 0.01, rejected
+
+
+def test_strongly_different_effects_are_found():
+    rng = np.random.default_rng(6)
+    control = np.array([0.05, 0.10, 0.20, 0.35])
+    runs = 100
+    found = pd.DataFrame([
+        uplift_heterogeneity(_segments(rng, control=control, treated=control + [0, 0, 0.2, 0.3],
+                                       revenue_mean=[20, 40, 80, 120], revenue_effect=[0, 0, 40, 80]),
+                             by="segment", verbose=False)["differs"] for _ in range(runs)])
+    assert (found.mean() > 0.9).all(), found.mean()
+
+
+def test_segments_that_cannot_inform_the_test_are_left_out():
+    data = _experiment()
+    data["segment"] = np.where(np.arange(len(data)) % 3 == 0, "z", data["segment"])
+    data.loc[data["segment"] == "z", ["responded", "revenue"]] = [False, 0.0]  # nobody in z bought
+    h = uplift_heterogeneity(data, by="segment", verbose=False)
+    assert (h["left_out"] == "z").all() and (h["segments"] == 2).all() and (h["df"] == 1).all()
+    with pytest.raises(CrmlabInputError, match="by must name one segment column"):
+        uplift_heterogeneity(data, by=["segment", "group"], verbose=False)

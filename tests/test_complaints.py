@@ -1,7 +1,10 @@
+import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import binomtest, chi2_contingency, hypergeom, mannwhitneyu, norm
 
-from crmlab.complaints import complaint_causes, complaint_retention, complaint_share, resolution_times
+from crmlab.complaints import (complaint_causes, complaint_outcomes, complaint_retention, complaint_share,
+                               resolution_times, retention_difference)
 from crmlab.datasets import load_data, load_truth
 from crmlab.transactions import purchases
 from crmlab.validation import CrmlabInputError
@@ -115,3 +118,56 @@ def test_retention_after_complaints_matches_the_planted_stay_probabilities(compa
 def test_bad_input_is_named(call, fragment):
     with pytest.raises(CrmlabInputError, match=fragment):
         call(_complaints())
+
+
+def test_outcomes_by_cause_by_hand():
+    """A 2 x 2 case (two outcomes): the permutation p-value is the hypergeometric chance of a table at
+    least as far from independence as the observed one."""
+    c = pd.DataFrame({"cause": ["company"] * 10 + ["customer"] * 10,
+                      "outcome": ["resolved_satisfied"] * 8 + ["unresolved"] * 2 + ["resolved_satisfied"] * 3
+                      + ["unresolved"] * 7})
+    out = complaint_outcomes(c)
+    counts = ["complaints", "resolved_satisfied", "resolved_unsatisfied", "unresolved"]
+    assert out.loc["company", counts].tolist() == [10, 8, 0, 2]
+    assert out.loc["customer", "share_satisfied"] == pytest.approx(0.3)
+    reference = chi2_contingency([[8, 2], [3, 7]], correction=False)
+    test = out.attrs["test"]
+    assert test["statistic"] == pytest.approx(reference.statistic) and test["df"] == 1
+    satisfied = hypergeom(20, 11, 10)  # satisfied company complaints if the outcome ignored the cause
+    k = np.arange(11)
+    exact = satisfied.pmf(k)[np.abs(k - 5.5) >= abs(8 - 5.5) - 1e-9].sum()
+    assert test["p_value"] == pytest.approx(exact, abs=0.01)  # 9 999 reshufflings: Monte Carlo error ~0.003
+
+
+def test_outcome_test_rejects_at_its_level_when_outcomes_ignore_the_cause(company):
+    """Reshuffle the shipped outcomes over the complaints: cause and outcome are then independent."""
+    rng = np.random.default_rng(11)
+    complaints = company["complaints"]
+    runs = 100
+    rejected = sum(complaint_outcomes(complaints.assign(outcome=rng.permutation(complaints["outcome"].to_numpy())),
+                                      by="category", permutations=999, seed=run).attrs["test"]["p_value"] < 0.05
+                   for run in range(runs))
+    assert binomtest(rejected, runs, 0.05).pvalue > 0.01, rejected
+
+
+def test_resolution_time_test_is_the_rank_test(company):
+    complaints = company["complaints"]
+    times = resolution_times(complaints, by="outcome", verbose=False)
+    hours = (complaints["closed_ts"] - complaints["opened_ts"]).dt.total_seconds() / 3600
+    satisfied = hours[complaints["outcome"] == "resolved_satisfied"]
+    unsatisfied = hours[complaints["outcome"] == "resolved_unsatisfied"]
+    reference = mannwhitneyu(satisfied, unsatisfied, use_continuity=False, method="asymptotic")
+    assert times.attrs["test"]["groups"] == 2  # the unresolved complaints are all open: no time to compare
+    assert times.attrs["test"]["p_value"] == pytest.approx(reference.pvalue)
+    assert "test" not in resolution_times(_complaints(), by=None, verbose=False).attrs
+
+
+def test_retention_difference_by_hand():
+    r = pd.DataFrame({"customers": [40, 200], "bought_again": [30, 100]}, index=["resolved_satisfied", "silent"])
+    d = retention_difference(r, group="resolved_satisfied", versus="silent")
+    assert d["difference"] == pytest.approx(0.25)
+    pooled = 130 / 240
+    z = 0.25 / np.sqrt(pooled * (1 - pooled) * (1 / 40 + 1 / 200))
+    assert d["p_value"] == pytest.approx(2 * norm.sf(z)) and d["ci_low"] < 0.25 < d["ci_high"]
+    with pytest.raises(CrmlabInputError, match="versus='quiet' is not one of"):
+        retention_difference(r, group="resolved_satisfied", versus="quiet")

@@ -1,10 +1,11 @@
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.stats import binomtest
+from scipy.stats import binomtest, chi2_contingency, norm
 
 from crmlab.datasets import load_data, load_truth
-from crmlab.touchpoints import (channel_summary, contact_fatigue, frequency_response, initiative_mix, message_numbers,
+from crmlab.touchpoints import (channel_summary, compare_initiative, compare_response_rates, contact_fatigue,
+                                frequency_difference, frequency_response, initiative_mix, message_numbers,
                                 response_by_message)
 from crmlab.validation import CrmlabInputError
 
@@ -135,3 +136,52 @@ def test_bad_dates_and_custom_channels():
         message_numbers(bad, verbose=False)
     own = _log().assign(channel=["douyin"] * 6)
     assert channel_summary(own, by="channel", channels=["douyin"], verbose=False)["contacts"].tolist() == [6]
+
+
+def test_compare_response_rates_by_hand():
+    """sms 30 of 100 respond, email 10 of 100, app push 25 of 50: ranked app push, sms, email."""
+    log = pd.DataFrame({"customer_id": [f"c{i}" for i in range(250)],
+                        "channel": ["sms"] * 100 + ["email"] * 100 + ["app_push"] * 50,
+                        "initiated_by": "company", "cost": 0.01,
+                        "responded": np.r_[np.arange(100) < 30, np.arange(100) < 10, np.arange(50) < 25]})
+    out = compare_response_rates(log, verbose=False)
+    assert out.index.tolist() == ["app_push", "sms", "email"]
+    assert out["gap"].tolist()[:2] == pytest.approx([0.5 - 0.3, 0.3 - 0.1])
+    pooled = 40 / 200  # sms against email: the classic pooled two-proportion z-test
+    z = 0.2 / np.sqrt(pooled * (1 - pooled) * (2 / 100))
+    assert out.loc["sms", "gap_p_value"] == pytest.approx(2 * norm.sf(z))
+    assert out.loc["sms", "gap_low"] < 0.2 < out.loc["sms", "gap_high"] and np.isnan(out.loc["email", "gap"])
+    reference = chi2_contingency([[25, 25], [30, 70], [10, 90]], correction=False)
+    assert out.attrs["test"]["statistic"] == pytest.approx(reference.statistic)
+    assert out.attrs["test"]["p_value"] == pytest.approx(reference.pvalue) and out.attrs["test"]["df"] == 2
+
+
+def test_equal_response_rates_are_rejected_at_the_tests_level():
+    rng = np.random.default_rng(3)
+    runs, n = 200, 600
+    log = pd.DataFrame({"customer_id": np.arange(3 * n), "channel": np.repeat(["sms", "email", "app_push"], n),
+                        "initiated_by": "company", "cost": 0.01})
+    rejected = sum(compare_response_rates(log.assign(responded=rng.random(3 * n) < 0.05), verbose=False)
+                   .attrs["test"]["p_value"] < 0.05 for _ in range(runs))
+    assert binomtest(rejected, runs, 0.05).pvalue > 0.01, rejected
+
+
+def test_compare_initiative_ranks_the_customer_initiated_share():
+    out = compare_initiative(_log(), by="segment", verbose=False)
+    assert out.index.tolist() == ["B", "A"]  # B: 1 of 2 contacts customer-initiated; A: 0 of 3
+    assert out["share_customer_initiated"].tolist() == [0.5, 0.0] and out["gap"].iloc[0] == 0.5
+    reference = chi2_contingency([[1, 1], [0, 3]], correction=False)
+    assert out.attrs["test"]["statistic"] == pytest.approx(reference.statistic)
+    assert out.attrs["set_aside"] == {"contacts without a 'segment'": 1}
+
+
+def test_frequency_difference_by_hand(waves):
+    freq = frequency_response(waves, verbose=False)
+    d = frequency_difference(freq, messages=4, versus=1)
+    four, one = freq.loc[4], freq.loc[1]
+    assert d["difference"] == pytest.approx(four["responder_rate"] - one["responder_rate"])
+    pooled = (four["responders"] + one["responders"]) / (four["customer_waves"] + one["customer_waves"])
+    z = d["difference"] / np.sqrt(pooled * (1 - pooled) * (1 / four["customer_waves"] + 1 / one["customer_waves"]))
+    assert d["p_value"] == pytest.approx(2 * norm.sf(z))
+    with pytest.raises(CrmlabInputError, match="messages=7 is not a number of messages"):
+        frequency_difference(freq, messages=7, versus=1)

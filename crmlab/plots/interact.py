@@ -99,8 +99,12 @@ def plot_response_by_message(observed: pd.DataFrame, fit: pd.DataFrame | None = 
     return ax
 
 
-def plot_uplift(uplift: pd.DataFrame, *, metric: str = "response_rate", labels=None, ax=None):
+def plot_uplift(uplift: pd.DataFrame, *, metric: str = "response_rate", labels=None, heterogeneity=None, ax=None):
     """Forest plot (森林图) of the uplift per segment with its interval; 0 = no effect.
+
+    A red interval is significant in its segment alone; whether the segments
+    differ is another test (:func:`crmlab.campaigns.uplift_heterogeneity`),
+    whose p-value the plot writes in its corner when ``heterogeneity`` is given.
 
     Parameters
     ----------
@@ -109,6 +113,10 @@ def plot_uplift(uplift: pd.DataFrame, *, metric: str = "response_rate", labels=N
     metric : {"response_rate", "revenue_per_customer"}, default "response_rate"
     labels : dict, optional
         Display label per segment key (e.g. Chinese names).
+    heterogeneity : DataFrame, optional
+        :func:`crmlab.campaigns.uplift_heterogeneity` of the same data: the
+        p-value of its first test of ``metric`` (for the response the
+        likelihood-ratio test) is written on the plot.
     ax : matplotlib Axes, optional
 
     Returns
@@ -128,6 +136,10 @@ def plot_uplift(uplift: pd.DataFrame, *, metric: str = "response_rate", labels=N
     ['loyal', 'new']
     >>> [str(bar.lines[0].get_color()) for bar in ax.containers]   # C3 (red): significant
     ['C0', 'C3']
+    >>> from crmlab.campaigns import uplift_heterogeneity
+    >>> ax = plot_uplift(campaign_uplift(a, by="segment"), heterogeneity=uplift_heterogeneity(a, by="segment"))
+    >>> ax.texts[0].get_text()
+    '分群差异检验 segments differ? p = 0.13'
     """
     ax = axes(ax, None)
     rows = uplift.xs(metric, level="metric").dropna(subset=["uplift"])
@@ -144,33 +156,38 @@ def plot_uplift(uplift: pd.DataFrame, *, metric: str = "response_rate", labels=N
         ax.set(xlabel="响应率增量（实验组 − 对照组） Uplift in response rate")
     else:
         ax.set(xlabel="人均收入增量（元） Uplift in revenue per customer (CNY)")
-    ax.set(title="分群增量与95%置信区间 Uplift by segment, 95% intervals (red: significant)")
+    ax.set(title="分群增量 Uplift by segment, 95% intervals (red: p < 0.05 alone)")
+    if heterogeneity is not None:
+        p = heterogeneity.xs(metric, level="metric").iloc[0]["p_value"]
+        ax.set_ylim(-1.2, len(rows) - 0.5)  # a free row at the bottom for the test
+        ax.text(0.98, -0.8, f"分群差异检验 segments differ? {'p < 0.001' if p < 0.001 else f'p = {p:.2f}'}",
+                transform=ax.get_yaxis_transform(), ha="right", va="center", fontsize=9, color="0.25")
     return ax
 
 
-def plot_complaint_retention(retention: pd.DataFrame, *, planted: dict | None = None, ax=None):
+def plot_complaint_retention(retention: pd.DataFrame, *, expected: dict | None = None, ax=None):
     """Share who bought again after a complaint, by outcome, with intervals (投诉后的保持率).
 
     Parameters
     ----------
     retention : DataFrame
         :func:`crmlab.complaints.complaint_retention`.
-    planted : dict, optional
-        Planted staying probability per group (the answer key's
-        ``parameters["stay_prob"]``), drawn as open diamonds.
+    expected : dict, optional
+        The share per group a correct analysis should find (the answer key's
+        ``estimands["bought_again"]``), drawn as open diamonds.
     ax : matplotlib Axes, optional
 
     Returns
     -------
     matplotlib Axes
-        One bar per complaint outcome with its interval, planted shares marked when given.
+        One bar per complaint outcome with its interval, the expected shares marked when given.
 
     Examples
     --------
     >>> retention = pd.DataFrame({"customers": [40, 25, 300], "retention": [0.8, 0.2, 0.5],
     ...                           "retention_low": [0.65, 0.09, 0.44], "retention_high": [0.9, 0.39, 0.56]},
     ...                          index=pd.Index(["resolved_satisfied", "unresolved", "silent"], name="group"))
-    >>> ax = plot_complaint_retention(retention, planted={"resolved_satisfied": 0.85})
+    >>> ax = plot_complaint_retention(retention, expected={"resolved_satisfied": 0.85})
     >>> [float(bar.get_height()) for bar in ax.patches]   # one bar per group: the share who bought again
     [0.8, 0.2, 0.5]
     >>> [t.get_text().split("\\n")[1] for t in ax.get_xticklabels()]
@@ -183,9 +200,9 @@ def plot_complaint_retention(retention: pd.DataFrame, *, planted: dict | None = 
     ax.bar(x, retention["retention"], color=[f"C{i}" for i in range(len(retention))], alpha=0.8,
            label="再次购买 bought again (measured)")
     ax.errorbar(x, retention["retention"], yerr=err, fmt="none", color="0.2", capsize=4)
-    if planted is not None:
-        ax.plot(x, [planted.get(g, np.nan) for g in retention.index], "D", color="0.1", markerfacecolor="none",
-                markersize=9, label="设定的保持概率 planted stay probability")
+    if expected is not None:
+        ax.plot(x, [expected.get(g, np.nan) for g in retention.index], "D", color="0.1", markerfacecolor="none",
+                markersize=9, label="答案：预期再购比例 expected (answer key)")
     ax.set_xticks(x, [f"{GROUP_ZH.get(g, g)}\n{g}\nn = {n:,}" for g, n in zip(retention.index, retention["customers"])],
                   fontsize=9)
     ax.yaxis.set_major_formatter("{x:.0%}")
