@@ -6,27 +6,42 @@ bought — by simple rules that a student can read, change and argue about
 :func:`crmlab.transactions.purchases`, so that "a purchase" means the same
 here as in every other chapter.
 
-Lifecycle stages (:data:`LIFECYCLE_STAGES`), checked in this order at ``as_of``:
+Lifecycle stages (:data:`LIFECYCLE_STAGES`). The textbook's lifecycle runs
+from the moment a customer starts to learn of the company (or the company
+starts to court the customer) until the business relationship has ended and
+everything connected with it is settled. Each stage, with what it means and
+the rule that stands for it, checked in this order at ``as_of``:
 
 1. not registered yet: no stage (``<NA>``, counted and reported);
-2. acquisition 潜在获取期: registered, no purchase yet;
-3. termination 终止期: no purchase for more than ``lost_days``;
-4. decline 衰退期: no purchase for more than ``active_days``;
-5. maturity 成熟期: at least ``mature_purchases`` purchases so far;
-6. growth 成长期: the other active buyers (fewer purchases so far).
+2. acquisition 潜在获取期 (getting to know each other, no business yet):
+   registered, no purchase yet;
+3. termination 终止期 (the relationship has ended): no purchase for more
+   than ``lost_days``;
+4. decline 衰退期 (buying falls away): no purchase for more than
+   ``active_days``;
+5. maturity 成熟期 (buying is established): at least ``mature_purchases``
+   purchases so far;
+6. growth 成长期 (the customer has started to buy): the other active buyers
+   (fewer purchases so far).
 
 Relationship classes (:data:`RELATIONSHIP_CLASSES`, the textbook's
-非客户/潜在/目标/现实(初次/重复/忠实)/流失), in this order:
+classification by the company–customer relationship, 非客户/潜在/目标/
+现实(初次购买者/重复购买者/忠实客户)/流失), with what each means and its
+rule, in this order:
 
-1. non-customer 非客户: not registered yet;
-2. potential 潜在客户: registered, never bought, no marketing consent;
-3. target 目标客户: registered, never bought, consented to marketing, so the
-   company can pursue them;
-4. lost 流失客户: bought before, but not for more than ``lost_days``;
-5. loyal 忠实客户: at least ``loyal_purchases`` purchases in the last
-   ``loyal_window_days``;
-6. repeat 重复购买客户: two or more purchases so far;
-7. first-time 初次购买客户: exactly one purchase.
+1. non-customer 非客户 (no relationship with the company): not registered
+   yet;
+2. potential 潜在客户 (has the need, has not bought): registered, never
+   bought, no marketing consent;
+3. target 目标客户 (a potential customer the company has chosen to win):
+   registered, never bought, consented to marketing, so the company can
+   pursue them;
+4. lost 流失客户 (used to buy, has stopped): bought before, but not for more
+   than ``lost_days``;
+5. loyal 忠实客户 (buys again and again): at least ``loyal_purchases``
+   purchases in the last ``loyal_window_days``;
+6. repeat 重复购买者 (buys again): two or more purchases so far;
+7. first-time 初次购买者 (has bought once): exactly one purchase.
 
 :func:`relationship_transitions` counts how customers moved between the
 classes from one date to another (关系转换).
@@ -58,7 +73,7 @@ LIFECYCLE_STAGES = {"acquisition": "潜在获取期", "growth": "成长期", "ma
                     "termination": "终止期"}
 #: Relationship classes in order, with their Chinese names.
 RELATIONSHIP_CLASSES = {"non-customer": "非客户", "potential": "潜在客户", "target": "目标客户",
-                        "first-time": "初次购买客户", "repeat": "重复购买客户", "loyal": "忠实客户", "lost": "流失客户"}
+                        "first-time": "初次购买者", "repeat": "重复购买者", "loyal": "忠实客户", "lost": "流失客户"}
 
 
 @dataclass(frozen=True)

@@ -176,7 +176,7 @@ def transition_heatmap(matrix: pd.DataFrame, *, ax=None, title=None):
     ...     _ = use_theme(cjk_font="bundled")
     ...     ax = transition_heatmap(transition_matrix(before, after))
     >>> [t.get_text() for t in ax.get_yticklabels()]
-    ['初次购买客户 first-time', '重复购买客户 repeat']
+    ['初次购买者 first-time', '重复购买者 repeat']
     >>> [t.get_text() for t in ax.texts]             # customers per cell, row by row
     ['1', '1', '0', '1']
     """
