@@ -1,21 +1,26 @@
-"""The four types of customisation (定制的四种类型), mapped to customer segments — a teaching table.
+"""The four types of customisation (规模定制方式), mapped to customer segments — a teaching table.
 
-Gilmore and Pine (1997) sort customisation by two questions: does the
-company change the **product** itself, and does it change how the product is
-**presented** (its representation: packaging, message, terms)?
+The course calls customisation marketing (定制营销) also one-to-one
+marketing (一对一营销): every customer is treated as a potential segment of
+one, and the product is designed, made and delivered to that customer's
+request. It names four ways to customise at scale (规模定制方式), after
+Gilmore and Pine (1997), in the course's own words:
 
-==============  =================  ==================  ==========================================
-type            product changes?   presentation?       how the company learns the needs
-==============  =================  ==================  ==========================================
-collaborative   yes                yes                 a dialogue: the customer cannot easily say
-合作式                                                  what they want, so both work it out
-adaptive        no (customer       no                  the customer adjusts a standard product
-适应性           adjusts it)                            to each occasion
-cosmetic        no                 yes                 the same product, shown differently to
-化妆式                                                  each customer
-transparent     yes                no                  observed behaviour: tailored quietly,
-透明式                                                  without asking or telling
-==============  =================  ==================  ==========================================
+- **adaptive** (适应性): 提供标准的产品，客户可以自己改变 — a standard product
+  the customer changes; product changed by the company: no, presentation:
+  no; the course's example: 衣服 (clothes);
+- **cosmetic** (化妆式): 对不同客户提供不同产品 — a different-looking product
+  for each customer; product: no, presentation: yes; the course's example:
+  含名字产品 (products bearing the customer's name);
+- **collaborative** (合作式): 与客户交谈确定需求 — talk with the customer to
+  settle the need; product: yes, presentation: yes; no example in the course;
+- **transparent** (透明式): 为每个客户提供定制产品或服务，不必告诉定制本身 —
+  customised for each customer without telling them; product: yes,
+  presentation: no; no example in the course.
+
+The product / presentation answers are Gilmore and Pine's comparison (the course's
+不同定制类型间的比较): does the company change the **product** itself, and
+does it change how it is **presented** (packaging, name, message, terms)?
 
 :func:`customisation_types` returns this table with an example for the
 sample company; :func:`customisation_by_segment` suggests a type for each
@@ -33,12 +38,22 @@ import pandas as pd
 from crmlab.rfm import CLASSES, SEGMENTS
 from crmlab.validation import CrmlabInputError, require_option
 
-#: key, English, Chinese, product changes, presentation changes, how needs are learned, example.
+#: key, English, Chinese, product changes, presentation changes, the course's definition (中文),
+#: its meaning in English, the course's example (None: the course gives none), an example for the sample company.
 CUSTOMISATION_TYPES = (
-    ("collaborative", "Collaborative", "合作式", True, True, "dialogue with each customer, who cannot easily say what they want", "a personal adviser (专属顾问) puts together gift sets and outfits with the customer"),
-    ("adaptive", "Adaptive", "适应性", False, False, "the customer adjusts one standard offer to each occasion", "build-your-own bundles and a configurable baby-care subscription in the app"),
-    ("cosmetic", "Cosmetic", "化妆式", False, True, "the same product, presented differently to each customer", "the customer's name on the gift wrap, messages in the preferred channel and at the preferred hour"),
-    ("transparent", "Transparent", "透明式", True, False, "observed behaviour; the customer is neither asked nor told", "next-best-offer in the app and reminders timed to each customer's buying interval"),
+    ("adaptive", "Adaptive", "适应性", False, False, "提供标准的产品，客户可以自己改变",
+     "one standard product that customers change themselves to suit each use", "衣服 clothes",
+     "clothes with an adjustable fit; a baby-care subscription the customer re-plans in the app"),
+    ("cosmetic", "Cosmetic", "化妆式", False, True, "对不同客户提供不同产品（含名字产品）",
+     "the standard product presented differently to each customer: its name, packaging, message",
+     "含名字产品 products bearing the customer's name",
+     "the customer's name on the gift wrap; the offer sent in the preferred channel at the preferred hour"),
+    ("collaborative", "Collaborative", "合作式", True, True, "与客户交谈确定需求",
+     "talk with each customer to settle what they need, then make it for them", None,
+     "a personal adviser (专属顾问) puts together gift sets and outfits with the customer"),
+    ("transparent", "Transparent", "透明式", True, False, "为每个客户提供定制产品或服务，不必告诉定制本身",
+     "a product or service customised for each customer, without telling them it is customised", None,
+     "next-best-offer in the app and reminders timed to each customer's buying interval"),
 )
 
 # Suggested type per segment, with the reason (value decides the effort; behaviour the way to learn).
@@ -76,17 +91,22 @@ def customisation_types() -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Indexed by ``type``: ``type_en``, ``type_zh``, ``changes_product``,
-        ``changes_presentation``, ``how_needs_are_learned``, ``example``.
+        Indexed by ``type``, in the course's order: ``type_en``, ``type_zh``,
+        ``changes_product``, ``changes_presentation`` (Gilmore and Pine's
+        comparison), ``course_zh`` (the course's definition), ``meaning``
+        (in English), ``course_example`` (empty where the course gives none)
+        and ``example`` (for the sample company).
 
     Examples
     --------
     >>> customisation_types()["type_zh"].tolist()
-    ['合作式', '适应性', '化妆式', '透明式']
+    ['适应性', '化妆式', '合作式', '透明式']
+    >>> customisation_types().loc["transparent", "course_zh"]
+    '为每个客户提供定制产品或服务，不必告诉定制本身'
     """
     return pd.DataFrame(CUSTOMISATION_TYPES, columns=["type", "type_en", "type_zh", "changes_product",
-                                                      "changes_presentation", "how_needs_are_learned",
-                                                      "example"]).set_index("type")
+                                                      "changes_presentation", "course_zh", "meaning",
+                                                      "course_example", "example"]).set_index("type")
 
 
 def customisation_by_segment(*, scheme: str = "rfm_classes", needs: pd.DataFrame | None = None) -> pd.DataFrame:

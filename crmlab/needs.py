@@ -2,7 +2,8 @@
 
 Personalisation starts from the customer's needs. The textbook describes
 them along **what / when / where / why / how many / what price / how to
-pay / how often** (买什么、何时买、何处买、为何买、买多少、什么价位、如何付款、多久买一次).
+pay / how often** — the eight features of needs (客户需求的特征: 需求内容、需求时间、需求地点、
+需求原因、需求批量、需求价格、支付方式、需求频率).
 All but *why* can be read from what customers do; *why* has to be asked
 (the survey's ``main_reason``) and can be joined in.
 
@@ -13,7 +14,9 @@ All but *why* can be read from what customers do; *why* has to be asked
 - :func:`needs_profile`: one row per customer along the dimensions above;
 - :func:`needs_summary`: the typical needs of each segment (e.g. an
   ``rfm_class`` of chapter 4), the input of the customisation table
-  (:mod:`crmlab.customisation`).
+  (:mod:`crmlab.customisation`);
+- :func:`needs_differences`: whether the segments differ in each need, with
+  a test and an effect size per dimension.
 """
 from __future__ import annotations
 
@@ -41,6 +44,11 @@ CHOICE_COLUMNS = ("top_category", "top_daypart", "top_weekday", "top_season", "t
 
 def price_bands(products: pd.DataFrame) -> pd.Series:
     """Price band (价位) of each product within its category: the cheapest third, middle third, dearest third.
+
+    Products are ranked by list price within their category; equal prices are
+    ranked in catalogue order (their order in ``products``). With ``n``
+    products in a category, product ``r`` (0 = cheapest) falls in band
+    ``floor(3 r / n)``, so the bands differ in size by at most one.
 
     Parameters
     ----------
@@ -145,18 +153,24 @@ def purchase_lines(orders: pd.DataFrame, order_lines: pd.DataFrame, products: pd
     return report_set_aside(out, set_aside, what="purchase_lines", verbose=verbose)
 
 
-def _mode(keys: np.ndarray, values, n_keys: int):
+def _mode(keys: np.ndarray, values, n_keys: int, latest=None):
     """Most frequent value per integer key 0..n_keys-1, and the share of the key's known values it holds.
 
-    Ties go to the first value in sort order; missing values are ignored (a key with none gets
-    ``<NA>``). Counting runs on integer codes, without a loop over keys.
+    Ties go to the value seen last (the largest ``latest``, e.g. the purchase time in seconds) when
+    ``latest`` is given, then to the first value in sort order; missing values are ignored (a key
+    with none gets ``<NA>``). Counting runs on integer codes, without a loop over keys.
     """
     codes, labels = pd.factorize(pd.Series(values).astype("string"), sort=True)
     known = codes >= 0
     width = max(len(labels), 1)
-    pairs, counts = np.unique(keys[known].astype(np.int64) * width + codes[known], return_counts=True)
+    pairs, inverse, counts = np.unique(keys[known].astype(np.int64) * width + codes[known], return_inverse=True,
+                                       return_counts=True)
     key, value = pairs // width, pairs % width
-    order = np.lexsort((value, -counts, key))
+    last = np.zeros(len(pairs), dtype=np.int64)
+    if latest is not None:
+        last = np.full(len(pairs), np.iinfo(np.int64).min)
+        np.maximum.at(last, inverse.ravel(), np.asarray(latest, dtype=np.int64)[known])
+    order = np.lexsort((value, -last, -counts, key))
     key, value, counts = key[order], value[order], counts[order]
     first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, bool)
     top = pd.array([pd.NA] * n_keys, dtype="string")
@@ -204,22 +218,26 @@ def needs_profile(lines: pd.DataFrame, *, end=None, reasons=None, verbose: bool 
     DataFrame
         Indexed by ``customer_id``:
 
-        - what (买什么): ``top_category`` and its ``top_category_share`` of the
+        - what (需求内容): ``top_category`` and its ``top_category_share`` of the
           lines, ``categories`` (distinct categories bought);
-        - when (何时买): ``top_daypart`` (night/morning/afternoon/evening),
+        - when (需求时间): ``top_daypart`` (night/morning/afternoon/evening),
           ``top_weekday``, ``weekend_share``, ``top_season``, ``festival_share``
           (share of purchases on 618, Double 11 and Double 12 days);
-        - where (何处买): ``top_channel``, ``top_store`` (empty if never in a store);
-        - how many (买多少): ``items_per_purchase``, ``lines_per_purchase``;
-        - what price (什么价位): ``top_price_band``, ``mean_unit_price``,
+        - where (需求地点): ``top_channel``, ``top_store`` (empty if never in a store);
+        - how many (需求批量): ``items_per_purchase``, ``lines_per_purchase``;
+        - what price (需求价格; the price paid, not the highest price the
+          customer would accept): ``top_price_band``, ``mean_unit_price``,
           ``mean_discount``, ``spend_per_purchase``;
-        - how to pay (如何付款): ``top_payment``;
-        - how often (多久买一次): ``purchases``, ``days_between`` (mean days
+        - how to pay (支付方式): ``top_payment``;
+        - how often (需求频率): ``purchases``, ``days_between`` (mean days
           between purchases; empty with one purchase), ``purchases_last_12m``
           (in the 365 days before ``end``);
-        - why (为何买): ``why``, only when ``reasons`` is given.
+        - why (需求原因): ``why``, only when ``reasons`` is given.
 
-        Ties between equally frequent choices go to the first in sort order.
+        Ties between equally frequent choices (common: a customer with two
+        purchases, one in the afternoon and one in the evening) go to the
+        tied choice the customer made most recently, then to the first in
+        sort order; a customer with one purchase has no tie.
 
     Examples
     --------
@@ -230,8 +248,8 @@ def needs_profile(lines: pd.DataFrame, *, end=None, reasons=None, verbose: bool 
     ...     "quantity": [1, 2, 1], "unit_price": [100.0, 10.0, 100.0], "discount_rate": [0.2, 0.2, 0.0],
     ...     "net_amount": [80.0, 16.0, 100.0]})
     >>> p = needs_profile(lines, end="2026-01-01")
-    >>> p.loc["a", ["top_category", "top_daypart", "top_channel"]].tolist()
-    ['beauty', 'evening', 'app']
+    >>> p.loc["a", ["top_category", "top_daypart", "top_channel"]].tolist()  # app and web tie: the later wins
+    ['beauty', 'evening', 'web']
     >>> p.loc["a", ["festival_share", "items_per_purchase", "days_between"]].astype(float).round(1).tolist()
     [0.5, 2.0, 30.0]
     """
@@ -269,34 +287,35 @@ def needs_profile(lines: pd.DataFrame, *, end=None, reasons=None, verbose: bool 
 
     out = pd.DataFrame(index=pd.Index(np.asarray(customers, dtype=object), name="customer_id"))
     # what
-    out["top_category"], out["top_category_share"] = _mode(who, data["category"], n)
+    seconds = stamps.to_numpy().astype("datetime64[s]").astype(np.int64)  # per order: the tie-breaker
+    line_seconds = data["order_ts"].to_numpy().astype("datetime64[s]").astype(np.int64)
+    out["top_category"], out["top_category_share"] = _mode(who, data["category"], n, line_seconds)
     cat_code, cats = pd.factorize(data["category"].astype("string"))
     width = max(len(cats), 1)
     distinct = np.unique(who[cat_code >= 0].astype(np.int64) * width + cat_code[cat_code >= 0])
     out["categories"] = np.bincount(distinct // width, minlength=n)
     # when
-    out["top_daypart"] = _mode(o_who, daypart, n)[0]
-    top_day = _mode(o_who, weekday, n)[0]  # codes "0"-"6" sort as Monday ... Sunday
+    out["top_daypart"] = _mode(o_who, daypart, n, seconds)[0]
+    top_day = _mode(o_who, weekday, n, seconds)[0]  # codes "0"-"6" sort as Monday ... Sunday
     out["top_weekday"] = pd.Series(top_day).map({str(i): day for i, day in enumerate(WEEKDAYS)}).astype("string").to_numpy()
     out["weekend_share"] = _per_key(o_who, weekday >= 5, n)
-    out["top_season"] = _mode(o_who, season_of_month[stamps.dt.month.to_numpy()], n)[0]
+    out["top_season"] = _mode(o_who, season_of_month[stamps.dt.month.to_numpy()], n, seconds)[0]
     out["festival_share"] = _per_key(o_who, _in_days(stamps, PROMOTION_DAYS), n)
     # where
-    out["top_channel"] = _mode(o_who, orders["channel"], n)[0]
-    out["top_store"] = _mode(o_who, orders["store_id"].astype("string").replace("", pd.NA), n)[0]
+    out["top_channel"] = _mode(o_who, orders["channel"], n, seconds)[0]
+    out["top_store"] = _mode(o_who, orders["store_id"].astype("string").replace("", pd.NA), n, seconds)[0]
     # how many
     purchases = np.bincount(o_who, minlength=n)
     out["items_per_purchase"] = _per_key(who, data["quantity"], n, "sum") / purchases
     out["lines_per_purchase"] = np.bincount(who, minlength=n) / purchases
     # what price
-    out["top_price_band"] = _mode(who, data["price_band"], n)[0]
+    out["top_price_band"] = _mode(who, data["price_band"], n, line_seconds)[0]
     out["mean_unit_price"] = _per_key(who, data["unit_price"], n)
     out["mean_discount"] = _per_key(who, data["discount_rate"], n)
     out["spend_per_purchase"] = _per_key(who, data["net_amount"], n, "sum") / purchases
     # how to pay
-    out["top_payment"] = _mode(o_who, orders["payment_method"], n)[0]
+    out["top_payment"] = _mode(o_who, orders["payment_method"], n, seconds)[0]
     # how often
-    seconds = stamps.to_numpy().astype("datetime64[s]").astype(np.int64)
     first, last = np.full(n, np.iinfo(np.int64).max), np.full(n, np.iinfo(np.int64).min)
     np.minimum.at(first, o_who, seconds)
     np.maximum.at(last, o_who, seconds)
@@ -316,6 +335,12 @@ def needs_profile(lines: pd.DataFrame, *, end=None, reasons=None, verbose: bool 
     return report_set_aside(out, set_aside, what="needs_profile", verbose=verbose)
 
 
+def _number_columns(data: pd.DataFrame, by: str) -> list[str]:
+    """The needs dimensions of a profile that are numbers (not the segment, not a choice, not a flag)."""
+    return [c for c in data.columns if c != by and c not in CHOICE_COLUMNS
+            and pd.api.types.is_numeric_dtype(data[c]) and not pd.api.types.is_bool_dtype(data[c])]
+
+
 def needs_summary(profile: pd.DataFrame, *, by: str, verbose: bool = True) -> pd.DataFrame:
     """The typical needs of each segment (细分群体的需求特征).
 
@@ -333,11 +358,13 @@ def needs_summary(profile: pd.DataFrame, *, by: str, verbose: bool = True) -> pd
     -------
     DataFrame
         One row per segment: ``customers``; for each choice dimension
-        (``top_category``, ``top_channel``, ...) the most common answer and
-        its share among the segment's customers with an answer
-        (``..._share_of_segment``); and the mean of
-        each number (``items_per_purchase``, ``mean_discount``,
-        ``days_between``, ...).
+        (``top_category``, ``top_channel``, ..., ``why``) the most common
+        answer (ties go to the first in sort order), its share among the
+        segment's customers with an answer (``..._share_of_segment``) and the
+        number of those customers (``..._answers``: for ``why`` only the
+        surveyed ones); and the mean of each number
+        (``items_per_purchase``, ``mean_discount``, ``days_between``, ...)
+        over the customers who have it.
 
     Examples
     --------
@@ -363,8 +390,9 @@ def needs_summary(profile: pd.DataFrame, *, by: str, verbose: bool = True) -> pd
     out = pd.DataFrame({"customers": np.bincount(keys, minlength=len(order))}, index=pd.Index(order))
     for column in [c for c in CHOICE_COLUMNS if c in data.columns] + (["why"] if "why" in data.columns else []):
         out[column], out[f"{column}_share_of_segment"] = _mode(keys, data[column], len(order))
-    numbers = [c for c in data.columns if c != by and c not in CHOICE_COLUMNS
-               and pd.api.types.is_numeric_dtype(data[c]) and not pd.api.types.is_bool_dtype(data[c])]
+        answered = data[column].notna().to_numpy()
+        out[f"{column}_answers"] = np.bincount(keys[answered], minlength=len(order))
+    numbers = _number_columns(data, by)
     for column in numbers:
         values = data[column].astype(float)
         known = values.notna().to_numpy()
@@ -373,4 +401,96 @@ def needs_summary(profile: pd.DataFrame, *, by: str, verbose: bool = True) -> pd
                            / np.bincount(keys[known], minlength=len(order)))
     out.index.name = by
     return report_set_aside(out, {f"customers without a '{by}'": int(missing.sum())}, what="needs_summary",
+                            verbose=verbose)
+
+
+def needs_differences(profile: pd.DataFrame, *, by: str, verbose: bool = True) -> pd.DataFrame:
+    """Do the segments differ in each need? One test per needs dimension (细分群体需求差异的检验).
+
+    The unit is the customer (one row of the profile), so the observations are
+    independent. For a choice (``top_category``, ``top_channel``, ``why``, ...):
+    the chi-square test of independence (卡方检验) of segment x answer over the
+    customers with an answer, with Cramér's V (0 = the segments answer alike,
+    1 = the segment fixes the answer). For a number (``spend_per_purchase``,
+    ``days_between``, ...): the Kruskal–Wallis test (rank-based, robust to
+    the long tails of spend) over the customers with a value, with
+    epsilon squared (the share of the rank variance between segments, 0 to 1).
+    With thousands of customers even a tiny difference is significant: read
+    the effect size. Compare effect sizes within a kind only (V and epsilon
+    squared are on different scales).
+
+    Parameters
+    ----------
+    profile : DataFrame
+        :func:`needs_profile` with the segment column ``by`` joined in.
+    by : str
+        The segment column; customers without a segment are left out and counted.
+    verbose : bool, default True
+        Print how many were left out (kept in ``attrs["set_aside"]``).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``dimension`` (the profile's column), choices first, each
+        kind by effect size (largest first): ``kind`` ("choice" / "number"),
+        ``test``, ``customers`` (tested), ``segments``, ``statistic``,
+        ``dof`` (chi-square degrees of freedom or segments - 1),
+        ``p_value``, ``effect`` ("Cramér's V" / "epsilon²"), ``effect_size``,
+        ``small_expected`` (chi-square only: share of cells expected to hold
+        fewer than 5 customers; above 0.2 the p-value is approximate).
+
+    Examples
+    --------
+    Segment A buys in the evening, B in the morning; their spend overlaps.
+
+    >>> prof = pd.DataFrame({"segment": ["A"] * 6 + ["B"] * 6,
+    ...                      "top_daypart": ["evening"] * 6 + ["morning"] * 6,
+    ...                      "spend_per_purchase": [10.0, 30, 50, 70, 90, 110, 20, 40, 60, 80, 100, 120]})
+    >>> t = needs_differences(prof, by="segment")
+    >>> t[["kind", "customers", "effect_size"]].round(2)
+    ... # doctest: +NORMALIZE_WHITESPACE
+                          kind  customers  effect_size
+    dimension
+    top_daypart         choice         12         1.00
+    spend_per_purchase  number         12         0.02
+    >>> bool(t.loc["top_daypart", "p_value"] < 0.01), bool(t.loc["spend_per_purchase", "p_value"] > 0.5)
+    (True, True)
+    """
+    from scipy.stats import chi2_contingency, kruskal
+
+    require_columns(profile.columns, [by], table="profile")
+    require_nonempty(profile, table="profile")
+    missing = profile[by].isna()
+    data = profile[~missing]
+    if data[by].nunique() < 2:
+        raise CrmlabInputError(f"profile: column '{by}' has fewer than 2 segments with customers; "
+                               "a difference needs at least two groups.")
+    group = data[by].astype("string")
+    rows = []
+    for column in [c for c in (*CHOICE_COLUMNS, "why") if c in data.columns]:  # a dozen dimensions
+        table = pd.crosstab(group, data[column].astype("string"))  # rows without an answer drop out
+        if table.shape[0] < 2 or table.shape[1] < 2:
+            continue  # one segment or one answer: nothing to test
+        chi2, p_value, dof, expected = chi2_contingency(table.to_numpy(), correction=False)
+        n = int(table.to_numpy().sum())
+        rows.append({"dimension": column, "kind": "choice", "test": "chi-square", "customers": n,
+                     "segments": table.shape[0], "statistic": chi2, "dof": int(dof), "p_value": p_value,
+                     "effect": "Cramér's V", "effect_size": np.sqrt(chi2 / (n * (min(table.shape) - 1))),
+                     "small_expected": float((expected < 5).mean())})
+    for column in _number_columns(data, by):
+        values = data[column].astype(float)
+        known = values.notna()
+        groups = [g.to_numpy() for _, g in values[known].groupby(group[known])]  # one array per segment
+        groups = [g for g in groups if len(g)]
+        n = int(known.sum())
+        if len(groups) < 2 or values[known].nunique() < 2:
+            continue
+        h, p_value = kruskal(*groups)
+        rows.append({"dimension": column, "kind": "number", "test": "Kruskal-Wallis", "customers": n,
+                     "segments": len(groups), "statistic": h, "dof": len(groups) - 1, "p_value": p_value,
+                     "effect": "epsilon²", "effect_size": h / (n - 1), "small_expected": np.nan})
+    out = pd.DataFrame(rows).set_index("dimension")
+    out = out.assign(_kind=(out["kind"] == "number")).sort_values(["_kind", "effect_size"], ascending=[True, False],
+                                                                    kind="stable").drop(columns="_kind")
+    return report_set_aside(out, {f"customers without a '{by}'": int(missing.sum())}, what="needs_differences",
                             verbose=verbose)

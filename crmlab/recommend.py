@@ -16,7 +16,7 @@ what to offer each customer next:
 - :func:`evaluate_recommenders`: both fitted on the purchases before a date
   and scored on what the customers bought after it (held-out orders):
   hit rate@k, precision@k and recall@k, with intervals and the paired
-  difference to the baseline.
+  difference to the baseline (exact McNemar test on the same customers).
 
 A *basket* is an order (``basket_col="order_id"``: bought together) or all
 purchases of a customer (``basket_col="customer_id"``: bought by the same
@@ -319,24 +319,38 @@ def _hits(recommendations: pd.DataFrame, held_out: pd.DataFrame, *, customer_col
     return per
 
 
+def _mcnemar(gained: int, lost: int) -> float:
+    """Exact two-sided McNemar p-value from the discordant pairs: customers only the model hit
+    (``gained``) and customers only the baseline hit (``lost``); 1 when there are none."""
+    from scipy.stats import binomtest
+
+    n = gained + lost
+    return float(binomtest(int(gained), int(n), 0.5).pvalue) if n else 1.0
+
+
 def evaluate_recommenders(lines: pd.DataFrame, *, split, end=None, k: int = 5, item_col: str = "product_id",
-                          exclude_bought: bool = True, models: dict | None = None, confidence: float = 0.95,
-                          verbose: bool = True) -> pd.DataFrame:
+                          customer_col: str = "customer_id", time_col: str = "order_ts", exclude_bought: bool = True,
+                          models: dict | None = None, confidence: float = 0.95, verbose: bool = True) -> pd.DataFrame:
     """Next-best-offer models against the popularity baseline on held-out orders (推荐效果评估).
 
     The models are fitted on the lines before ``split``. The test customers
     are those who bought before ``split`` and bought at least one (new, with
     ``exclude_bought``) item from ``split`` up to ``end``; each gets ``k``
-    offers from what they bought before ``split``. Measures per model:
+    offers from what they bought before ``split``. Every model is scored on
+    the same test customers, so the comparison with the baseline is paired.
+    Measures per model:
 
     - hit rate@k (命中率): share of test customers who bought at least one offered item;
     - precision@k (精确率): offered items bought / ``k``;
-    - recall@k (召回率): offered items bought / items bought in the test period.
+    - recall@k (召回率): offered items bought / items bought in the test period;
+    - the difference in hit rate to the baseline (the first model), with a
+      paired interval and the exact McNemar test (麦克尼马尔检验) on the
+      customers that exactly one of the two models hit.
 
     Parameters
     ----------
     lines : DataFrame
-        Columns ``customer_id``, ``order_ts`` and ``item_col``: e.g.
+        Columns ``customer_col``, ``time_col`` and ``item_col``: e.g.
         :func:`crmlab.needs.purchase_lines`.
     split : date
         First day of the held-out period.
@@ -344,25 +358,34 @@ def evaluate_recommenders(lines: pd.DataFrame, *, split, end=None, k: int = 5, i
         End of the held-out period (exclusive); default all lines after ``split``.
     k : int, default 5
     item_col : str, default "product_id"
+    customer_col : str, default "customer_id"
+        The customer column; the default models are built with it too.
+    time_col : str, default "order_ts"
+        The purchase time.
     exclude_bought : bool, default True
         Offer only items new to the customer, and count only new items as
         bought in the test period.
     models : dict, optional
-        Name -> unfitted model with ``fit`` and ``recommend``. Default:
-        ``{"popularity": PopularityRecommender(...), "co-purchase":
-        CoPurchaseRecommender(...)}``; the first is the baseline.
+        Name -> unfitted model with ``fit`` and ``recommend``, using the same
+        customer and item columns. Default: ``{"popularity":
+        PopularityRecommender(...), "co-purchase": CoPurchaseRecommender(...)}``;
+        the first is the baseline.
     confidence : float, default 0.95
-        Level of the Wilson interval of each hit rate.
+        Level of the Wilson interval of each hit rate and of the paired interval of the difference.
     verbose : bool, default True
         Print what was set aside (kept in ``attrs["set_aside"]``).
 
     Returns
     -------
     DataFrame
-        One row per model: ``customers``, ``hit_rate`` with ``hit_low`` /
-        ``hit_high``, ``precision``, ``recall``, and ``vs_baseline`` (hit
-        rate minus the baseline's on the same customers) with its paired
-        interval ``vs_low`` / ``vs_high``.
+        One row per model: ``customers`` (the test customers, the same for
+        every model), ``hit_rate`` with its Wilson interval ``hit_low`` /
+        ``hit_high``, ``precision``, ``recall``; and, against the baseline,
+        ``gained`` (customers only this model hit), ``lost`` (customers only
+        the baseline hit), ``vs_baseline`` (hit rate minus the baseline's),
+        its paired normal interval ``vs_low`` / ``vs_high`` and ``vs_p_value``
+        (exact McNemar test). The baseline's own row leaves these empty (NaN):
+        it is the reference, not an estimate.
 
     Examples
     --------
@@ -372,15 +395,17 @@ def evaluate_recommenders(lines: pd.DataFrame, *, split, end=None, k: int = 5, i
     >>> result = evaluate_recommenders(lines, split="2025-07-01", k=5, verbose=False)
     >>> result["hit_rate"].round(2).to_dict()
     {'popularity': 0.2, 'co-purchase': 0.33}
+    >>> bool(result.loc["co-purchase", "vs_p_value"] < 0.001), bool(pd.isna(result.loc["popularity", "vs_p_value"]))
+    (True, True)
     """
     z = z_value(confidence)
-    require_columns(lines.columns, ["customer_id", "order_ts", item_col], table="lines")
+    require_columns(lines.columns, [customer_col, time_col, item_col], table="lines")
     require_nonempty(lines, table="lines")
     cut = as_date(split, name="split")
     stop = None if end is None else as_date(end, name="end")
     if stop is not None and stop <= cut:
         raise CrmlabInputError(f"end ({stop.date()}) must be after split ({cut.date()}).")
-    ts = datetime_column(lines["order_ts"], column="order_ts", table="lines")
+    ts = datetime_column(lines[time_col], column=time_col, table="lines")
     held = ts >= cut
     if stop is not None:
         held &= ts < stop
@@ -390,38 +415,46 @@ def evaluate_recommenders(lines: pd.DataFrame, *, split, end=None, k: int = 5, i
         raise CrmlabInputError(f"split={cut.date()} leaves no lines before it or none after it; choose a date "
                                f"between {ts.min().date()} and {ts.max().date()}.")
     if models is None:
-        models = {"popularity": PopularityRecommender(item_col=item_col, verbose=False),
-                  "co-purchase": CoPurchaseRecommender(item_col=item_col, verbose=False)}
+        models = {"popularity": PopularityRecommender(item_col=item_col, customer_col=customer_col, verbose=False),
+                  "co-purchase": CoPurchaseRecommender(item_col=item_col, customer_col=customer_col, verbose=False)}
     if not isinstance(models, dict) or not models:
         raise CrmlabInputError("models must be a dict of name -> recommender, e.g. "
                                "{'popularity': PopularityRecommender(), 'co-purchase': CoPurchaseRecommender()}.")
-    test = test[test["customer_id"].isin(train["customer_id"].dropna().unique())]
+    test = test[test[customer_col].isin(train[customer_col].dropna().unique())]
     set_aside = {"held-out lines of customers with no purchase before the split": int(held.sum()) - len(test)}
     if exclude_bought:
-        seen = train[["customer_id", item_col]].astype("string").drop_duplicates().assign(_seen=True)
-        flagged = (test[["customer_id", item_col]].astype("string")
-                   .merge(seen, on=["customer_id", item_col], how="left"))
+        seen = train[[customer_col, item_col]].astype("string").drop_duplicates().assign(_seen=True)
+        flagged = (test[[customer_col, item_col]].astype("string")
+                   .merge(seen, on=[customer_col, item_col], how="left"))
         repeat = flagged["_seen"].fillna(False).to_numpy(dtype=bool)
         set_aside["held-out lines of items the customer had bought before"] = int(repeat.sum())
         test = test[~repeat]
     if test.empty:
         raise CrmlabInputError("no test customer is left: nobody who bought before the split bought a new item after it.")
-    history = train[train["customer_id"].isin(test["customer_id"].unique())]
+    history = train[train[customer_col].isin(test[customer_col].unique())]
     hits = {}
     for name, model in models.items():  # a handful of models
         recs = model.fit(train).recommend(history, k=k, exclude_bought=exclude_bought)
-        hits[name] = _hits(recs, test, customer_col="customer_id", item_col=item_col)
-    base = next(iter(hits.values()))
+        hits[name] = _hits(recs, test, customer_col=customer_col, item_col=item_col)
+    base_name, base = next(iter(hits.items()))
+    base_hit = (base["hits"] > 0).astype(float)
     rows = []
     for name, per in hits.items():
         hit = (per["hits"] > 0).astype(float)
         low, high = wilson_interval(hit.sum(), len(hit), confidence=confidence)
-        diff = hit - (base["hits"] > 0).astype(float).reindex(per.index)
-        se = diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else np.nan
-        rows.append({"model": name, "customers": len(per), "hit_rate": hit.mean(), "hit_low": float(low),
-                     "hit_high": float(high), "precision": (per["hits"] / k).mean(),
-                     "recall": (per["hits"] / per["bought"]).mean(), "vs_baseline": diff.mean(),
-                     "vs_low": diff.mean() - z * se, "vs_high": diff.mean() + z * se})
-    out = pd.DataFrame(rows).set_index("model")
+        row = {"model": name, "customers": len(per), "hit_rate": hit.mean(), "hit_low": float(low),
+               "hit_high": float(high), "precision": (per["hits"] / k).mean(),
+               "recall": (per["hits"] / per["bought"]).mean()}
+        if name != base_name:  # the baseline is the reference: no difference to estimate
+            diff = hit - base_hit.reindex(per.index)
+            se = diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else np.nan
+            gained, lost = int((diff > 0).sum()), int((diff < 0).sum())
+            row.update({"gained": gained, "lost": lost, "vs_baseline": diff.mean(), "vs_low": diff.mean() - z * se,
+                        "vs_high": diff.mean() + z * se, "vs_p_value": _mcnemar(gained, lost)})
+        rows.append(row)
+    columns = ["customers", "hit_rate", "hit_low", "hit_high", "precision", "recall", "gained", "lost",
+               "vs_baseline", "vs_low", "vs_high", "vs_p_value"]
+    out = pd.DataFrame(rows).set_index("model").reindex(columns=columns)
+    out[["gained", "lost"]] = out[["gained", "lost"]].astype("Int64")
     out.attrs["k"] = k
     return report_set_aside(out, set_aside, what="evaluate_recommenders", verbose=verbose)

@@ -4,7 +4,7 @@ import pytest
 
 from crmlab.customisation import customisation_by_segment, customisation_types
 from crmlab.datasets import load_data
-from crmlab.needs import needs_profile, needs_summary, price_bands, purchase_lines
+from crmlab.needs import needs_differences, needs_profile, needs_summary, price_bands, purchase_lines
 from crmlab.rfm import CLASSES, SEGMENTS
 from crmlab.validation import CrmlabInputError
 
@@ -91,12 +91,68 @@ def test_needs_profile_separates_the_planted_segments():
     assert profile.index.is_unique and len(profile) == orders.loc[orders["status"] == "completed", "customer_id"].nunique()
 
 
+def test_ties_go_to_the_most_recent_purchase():
+    # one afternoon and one evening purchase: the tie goes to the later one, whichever it is
+    def profile(hours):
+        stamps = pd.to_datetime([f"2025-03-03 {hours[0]}:00", f"2025-04-07 {hours[1]}:00"])
+        lines = pd.DataFrame({"customer_id": "a", "order_id": ["o1", "o2"], "order_ts": stamps,
+                              "channel": ["store", "app"], "store_id": ["S01", None], "payment_method": "cash",
+                              "category": ["food", "home"], "price_band": ["low", "high"], "quantity": 1,
+                              "unit_price": 10.0, "discount_rate": 0.0, "net_amount": 10.0})
+        return needs_profile(lines, end="2026-01-01", verbose=False).loc["a"]
+    late_evening, late_afternoon = profile(["14", "20"]), profile(["20", "14"])
+    assert late_evening["top_daypart"] == "evening" and late_afternoon["top_daypart"] == "afternoon"
+    # the line-level choices tie too: the later order's category and band
+    assert (late_evening["top_category"], late_evening["top_price_band"]) == ("home", "high")
+    assert (late_evening["top_channel"], late_evening["top_category_share"]) == ("app", 0.5)
+
+
+def test_needs_differences_find_the_planted_difference():
+    rng = np.random.default_rng(7)
+    n = 400
+    segment = np.repeat(["A", "B"], n)
+    # the segments differ in channel (80 % vs 20 % app) but not in daypart or spend
+    prof = pd.DataFrame({"segment": segment,
+                         "top_channel": np.where(rng.random(2 * n) < np.repeat([0.8, 0.2], n), "app", "store"),
+                         "top_daypart": rng.choice(["afternoon", "evening"], 2 * n),
+                         "spend_per_purchase": rng.gamma(2.0, 50.0, 2 * n),
+                         "why": None})
+    prof.loc[[1, 2, n, n + 1], "why"] = ["price", "price", "habit", "habit"]  # four surveyed customers
+    t = needs_differences(prof.assign(segment=lambda d: d["segment"].where(d.index != 0)), by="segment",
+                          verbose=False)
+    assert t.attrs["set_aside"] == {"customers without a 'segment'": 1}
+    assert t.loc["top_channel", "p_value"] < 1e-20 and t.loc["top_channel", "effect_size"] == pytest.approx(0.6, abs=0.08)
+    assert t.loc["top_daypart", "p_value"] > 0.001 and t.loc["top_daypart", "effect_size"] < 0.1
+    assert t.loc["spend_per_purchase", "p_value"] > 0.001 and t.loc["spend_per_purchase", "effect_size"] < 0.02
+    assert t["kind"].tolist() == ["choice"] * 3 + ["number"]  # choices first, each kind by effect size
+    assert t.loc[t["kind"] == "choice", "effect_size"].is_monotonic_decreasing
+    # four survey answers split by segment: a "perfect" V of 1, flagged as resting on tiny expected counts
+    assert t.loc["why", "customers"] == 4 and t.loc["why", "effect_size"] == pytest.approx(1.0)
+    assert t.loc["why", "small_expected"] == 1.0 and t.loc["top_channel", "small_expected"] == 0.0
+    # Cramér's V by hand for a 2 x 2 table: sqrt(chi2 / n)
+    table = pd.crosstab(prof["segment"].iloc[1:], prof["top_channel"].iloc[1:]).to_numpy()
+    expected = table.sum(1, keepdims=True) * table.sum(0, keepdims=True) / table.sum()
+    chi2 = ((table - expected) ** 2 / expected).sum()
+    assert t.loc["top_channel", "effect_size"] == pytest.approx(np.sqrt(chi2 / table.sum()))
+
+
+def test_needs_summary_counts_the_answers():
+    prof = pd.DataFrame({"segment": ["A", "A", "A", "B"], "why": ["price", None, "price", None],
+                         "top_channel": ["app", "app", "web", "web"]})
+    summary = needs_summary(prof, by="segment", verbose=False)
+    assert summary["why_answers"].tolist() == [2, 0] and summary["top_channel_answers"].tolist() == [3, 1]
+    assert summary.loc["A", "why_share_of_segment"] == 1.0 and pd.isna(summary.loc["B", "why"])
+
+
 def test_customisation_tables_cover_the_chapter_4_segments():
     types = customisation_types()
-    assert types.index.tolist() == ["collaborative", "adaptive", "cosmetic", "transparent"]
-    # Gilmore & Pine: collaborative changes both, adaptive neither, cosmetic the presentation, transparent the product
-    assert types[["changes_product", "changes_presentation"]].values.tolist() == [[True, True], [False, False],
-                                                                                 [False, True], [True, False]]
+    assert types.index.tolist() == ["adaptive", "cosmetic", "collaborative", "transparent"]  # the course's order
+    # Gilmore & Pine: adaptive changes neither, cosmetic the presentation, collaborative both, transparent the product
+    assert types[["changes_product", "changes_presentation"]].values.tolist() == [[False, False], [False, True],
+                                                                                 [True, True], [True, False]]
+    # the course's wording (规模定制方式): the customer changes it / with the name / talk / without telling
+    assert types["course_zh"].str.contains("客户可以自己改变|含名字产品|与客户交谈|不必告诉").all()
+    assert types["course_example"].notna().tolist() == [True, True, False, False]  # the course names two
     assert customisation_by_segment().index.tolist() == [c[0] for c in CLASSES]
     by_segment = customisation_by_segment(scheme="rfm_segments")
     assert by_segment.index.tolist() == [s[0] for s in SEGMENTS]
@@ -116,6 +172,8 @@ def test_customisation_tables_cover_the_chapter_4_segments():
     (lambda o, l, p: needs_profile(purchase_lines(o, l, p, verbose=False), reasons={"a": "price"}), r"reasons must be a Series"),
     (lambda o, l, p: needs_summary(pd.DataFrame({"x": [1]}), by="segment"), r"profile is missing column"),
     (lambda o, l, p: customisation_by_segment(scheme="abc"), r"scheme='abc'"),
+    (lambda o, l, p: needs_differences(pd.DataFrame({"s": ["A", "A"], "purchases": [1, 2]}), by="s"),
+     r"column 's' has fewer than 2 segments"),
     (lambda o, l, p: customisation_by_segment(needs=pd.DataFrame({"customers": [1]}, index=["vip"])), r"not in scheme"),
 ])
 def test_bad_input_is_named(call, fragment):

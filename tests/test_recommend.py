@@ -70,9 +70,66 @@ def test_co_purchase_beats_popularity_on_held_out_orders():
     result = evaluate_recommenders(lines, split="2025-07-01", k=5, verbose=False)
     assert result.index.tolist() == ["popularity", "co-purchase"]
     assert result.loc["co-purchase", "vs_low"] > 0.05  # at least 5 points more hits, with 95 % confidence
+    assert result.loc["co-purchase", "vs_p_value"] < 1e-6  # McNemar on the same customers
+    # the baseline is the reference: no difference, interval or test of its own
+    assert result.loc["popularity", ["gained", "lost", "vs_baseline", "vs_low", "vs_high", "vs_p_value"]].isna().all()
     assert result.loc["popularity", "hit_rate"] == pytest.approx(0.20, abs=0.05)
     assert (result["precision"] <= result["hit_rate"]).all()
     assert result.loc["co-purchase", "customers"] > 1500
+
+
+class _Fixed:
+    """A stub recommender offering each customer a fixed item (to plant hits and misses)."""
+
+    def __init__(self, offers, customer_col="customer_id"):
+        self.offers, self.customer_col = offers, customer_col
+
+    def fit(self, lines):
+        return self
+
+    def recommend(self, history, *, k, exclude_bought):
+        return pd.DataFrame({self.customer_col: list(self.offers), "product_id": list(self.offers.values())})
+
+
+def _held_out_shop(customer_col="customer_id"):
+    """Ten customers: each bought "old" in 2025-01 and a new item t0 ... t9 of their own in 2025-08."""
+    ids = [f"c{i}" for i in range(10)]
+    return pd.DataFrame({customer_col: ids * 2, "order_ts": ["2025-01-05"] * 10 + ["2025-08-05"] * 10,
+                         "product_id": ["old"] * 10 + [f"t{i}" for i in range(10)]}), ids
+
+
+def test_paired_comparison_by_hand():
+    lines, ids = _held_out_shop()
+    base = {c: (f"t{i}" if i in (0, 9) else "miss") for i, c in enumerate(ids)}  # hits c0, c9
+    model = {c: (f"t{i}" if i <= 8 else "miss") for i, c in enumerate(ids)}     # hits c0 ... c8
+    result = evaluate_recommenders(lines, split="2025-07-01", k=1, models={"base": _Fixed(base), "m": _Fixed(model)},
+                                   verbose=False)
+    assert result["hit_rate"].tolist() == [0.2, 0.9]
+    m = result.loc["m"]
+    assert (m["gained"], m["lost"]) == (8, 1)  # c1 ... c8 only the model hit; c9 only the baseline
+    assert m["vs_baseline"] == pytest.approx(0.7)
+    # exact McNemar: 2 * P(X <= 1) for X ~ Binomial(9, 1/2) = 2 * (1 + 9) / 2**9
+    assert m["vs_p_value"] == pytest.approx(20 / 512)
+    same = evaluate_recommenders(lines, split="2025-07-01", k=1, models={"base": _Fixed(base), "m": _Fixed(base)},
+                                 verbose=False)
+    assert (same.loc["m", "gained"], same.loc["m", "lost"], same.loc["m", "vs_p_value"]) == (0, 0, 1.0)
+
+
+def test_evaluate_recommenders_takes_the_customer_column():
+    lines = purchase_lines(load_data("orders"), load_data("order_lines"), load_data("products"), verbose=False)
+    lines = lines[lines["order_ts"] >= pd.Timestamp("2025-01-01")]  # a year keeps the test quick
+    default = evaluate_recommenders(lines, split="2025-07-01", k=3, verbose=False)
+    renamed = lines.rename(columns={"customer_id": "member", "order_ts": "paid_at"})
+    named = evaluate_recommenders(renamed, split="2025-07-01", k=3, customer_col="member", time_col="paid_at",
+                                  verbose=False)
+    pd.testing.assert_frame_equal(named, default)
+    with pytest.raises(CrmlabInputError, match=r"missing column\(s\) 'customer_id'"):
+        evaluate_recommenders(renamed, split="2025-07-01", time_col="paid_at")
+    small, ids = _held_out_shop(customer_col="member")
+    offers = {c: f"t{i}" for i, c in enumerate(ids[:4])}  # four of ten customers hit
+    result = evaluate_recommenders(small, split="2025-07-01", k=1, customer_col="member",
+                                   models={"base": _Fixed({}, "member"), "m": _Fixed(offers, "member")}, verbose=False)
+    assert result["hit_rate"].tolist() == [0.0, 0.4] and result.loc["m", "gained"] == 4
 
 
 @pytest.mark.parametrize("call, fragment", [
@@ -92,6 +149,15 @@ def test_co_purchase_beats_popularity_on_held_out_orders():
 def test_bad_input_is_named(call, fragment):
     with pytest.raises(CrmlabInputError, match=fragment):
         call()
+
+
+def test_the_offers_widget_takes_the_customer_column():
+    from crmlab.plots.personalise import offers_widget
+
+    train = pd.DataFrame({"member": ["a", "b", "b", "c"], "product_id": ["x", "x", "y", "y"]})
+    model = PopularityRecommender(customer_col="member").fit(train)
+    w = offers_widget({"popularity": model}, train, customers=["a"], customer_col="member", k=1)
+    assert "<b>bought 已购买:</b> x</p>" in w.children[1].value and "<td>y</td>" in w.children[1].value
 
 
 def test_lines_without_an_item_are_reported(capsys):

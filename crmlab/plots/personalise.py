@@ -61,16 +61,18 @@ def _names(values, names):
     return values if names is None else values.map(lambda v: f"{names.get(v, v)} ({v})" if v in names else v)
 
 
-def rules_widget(lines: pd.DataFrame, *, item_col: str = "subcategory", names: dict | None = None, top: int = 12,
-                 min_lift: float = 1.2, min_count: int = 20):
+def rules_widget(lines: pd.DataFrame, *, item_col: str = "subcategory", customer_col: str = "customer_id",
+                 names: dict | None = None, top: int = 12, min_lift: float = 1.2, min_count: int = 20):
     """Explore association rules in class (关联规则): basket type, minimum lift, minimum count.
 
     Parameters
     ----------
     lines : DataFrame
-        :func:`crmlab.needs.purchase_lines` (columns ``order_id``, ``customer_id`` and ``item_col``).
+        :func:`crmlab.needs.purchase_lines` (columns ``order_id``, ``customer_col`` and ``item_col``).
     item_col : str, default "subcategory"
         The item column.
+    customer_col : str, default "customer_id"
+        The customer column (the basket "bought by the same customer").
     names : dict, optional
         Display name per item (e.g. product names for ``product_id``).
     top : int, default 12
@@ -95,9 +97,9 @@ def rules_widget(lines: pd.DataFrame, *, item_col: str = "subcategory", names: d
     import ipywidgets as widgets
 
     rules = {basket: association_rules(lines, basket_col=basket, item_col=item_col, verbose=False)
-             for basket in ("order_id", "customer_id")}
+             for basket in ("order_id", customer_col)}
     basket = widgets.Dropdown(options=[("订单 bought together in one order", "order_id"),
-                                       ("客户 bought by the same customer", "customer_id")],
+                                       ("客户 bought by the same customer", customer_col)],
                               description="购物篮 basket", style={"description_width": "initial"})
     lift = widgets.FloatSlider(value=min_lift, min=0.5, max=5.0, step=0.1, description="最小提升度 min lift",
                                style={"description_width": "initial"})
@@ -126,7 +128,7 @@ def rules_widget(lines: pd.DataFrame, *, item_col: str = "subcategory", names: d
 
 
 def offers_widget(models: dict, history: pd.DataFrame, *, customers, item_col: str = "product_id",
-                  names: dict | None = None, k: int = 5):
+                  customer_col: str = "customer_id", names: dict | None = None, k: int = 5):
     """Pick a customer: what the customer bought, and the next best offers of each fitted model (推荐示例).
 
     Parameters
@@ -134,10 +136,12 @@ def offers_widget(models: dict, history: pd.DataFrame, *, customers, item_col: s
     models : dict
         Name -> fitted recommender (:mod:`crmlab.recommend`).
     history : DataFrame
-        Columns ``customer_id`` and ``item_col``: what the customers bought.
+        Columns ``customer_col`` and ``item_col``: what the customers bought.
     customers : list
         The customer ids to choose from.
     item_col : str, default "product_id"
+    customer_col : str, default "customer_id"
+        The customer column (the models must use the same one).
     names : dict, optional
         Display name per item.
     k : int, default 5
@@ -158,13 +162,13 @@ def offers_widget(models: dict, history: pd.DataFrame, *, customers, item_col: s
 
     pick = widgets.Dropdown(options=list(customers), description="客户 customer")
     out = widgets.HTML()
-    offers = {name: model.recommend(history[history["customer_id"].isin(list(customers))], k=k)
+    offers = {name: model.recommend(history[history[customer_col].isin(list(customers))], k=k)
               for name, model in models.items()}
 
     def show(*_):
-        mine = history.loc[history["customer_id"] == pick.value, item_col].drop_duplicates()
+        mine = history.loc[history[customer_col] == pick.value, item_col].drop_duplicates()
         bought = ", ".join(_names(mine, names).astype(str)) or "(nothing)"
-        columns = {name: _names(o.loc[o["customer_id"] == pick.value, item_col], names).tolist()
+        columns = {name: _names(o.loc[o[customer_col] == pick.value, item_col], names).tolist()
                    for name, o in offers.items()}
         table = pd.DataFrame({name: pd.Series(v, dtype=object) for name, v in columns.items()})
         table.index = pd.RangeIndex(1, len(table) + 1, name="rank")
