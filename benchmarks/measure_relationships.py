@@ -94,7 +94,7 @@ def main() -> None:
     step("kaplan_meier by 2 groups", lambda: kaplan_meier(life, by="group", verbose=False))
     step("cohort_retention (monthly)", lambda: cohort_retention(bought, as_of=end, verbose=False))
     step("churn_by_group", lambda: churn_by_group(life, group="group", verbose=False))
-    step("winback_priority", lambda: winback_priority(life, value="margin", probability=0.2, cost=10, verbose=False))
+    step("winback_priority", lambda: winback_priority(life, value="margin", uplift=0.2, cost=10, verbose=False))
     ind = step("loyalty_indicators + price sensitivity", lambda: loyalty_indicators(
         bought, as_of=end, order_lines=lines, verbose=False))
     resp = survey.merge(ind[["purchases_window"]], left_on="customer_id", right_index=True, how="left").fillna(

@@ -8,7 +8,12 @@ years). This module measures each:
   (重复购买率), tenure (客户关系持续时间), share of wallet (钱包份额,
   where the customer's total spend in the category is known) and price
   sensitivity (价格敏感度) — :func:`loyalty_indicators`,
-  :func:`repeat_purchase_rate`;
+  :func:`repeat_purchase_rate`. Of the textbook's six indicators (客户忠诚度
+  评价指标) the purchases cannot show the others: time spent choosing
+  (挑选时间) needs visit logs or a survey, tolerance of faults (对产品质量事故
+  的承受力) comes from the complaints
+  (:func:`crmlab.complaints.complaint_retention`), attitude to competitors
+  (对竞争品牌的态度) from a survey;
 - the **attitude × behaviour matrix** of Dick & Basu (1994): true loyalty
   (真正忠诚), latent loyalty (潜在忠诚: likes us, buys little), spurious
   loyalty (虚假忠诚: buys out of habit or lack of choice, would leave for a
@@ -168,6 +173,11 @@ def loyalty_indicators(purchases: pd.DataFrame, *, as_of, window_days: int = 365
 
 def repeat_purchase_rate(indicators: pd.DataFrame, *, by: str | None = None, confidence: float = 0.95) -> pd.DataFrame:
     """Share of customers who bought again (重复购买率), with a Wilson interval.
+
+    The interval is for a *sample* of customers (e.g. a survey's
+    respondents). Over all of a company's buyers the rate is a census:
+    there is no sampling error, so show the rate without ``ci_low`` /
+    ``ci_high``.
 
     Parameters
     ----------
@@ -367,18 +377,22 @@ def satisfaction_trap(frame: pd.DataFrame, *, level: str = "level", churned: str
     satisfied : sequence, default ("satisfied", "highly_satisfied")
         The levels that count as satisfied.
     confidence : float, default 0.95
-        Level of the Wilson intervals of the churn rates.
+        Level of the Wilson intervals of the churn rates and of the shares of churners.
     verbose : bool, default True
         Print how many customers lacked a level or a churn value and were set aside.
 
     Returns
     -------
     DataFrame
-        One row per level and a last row ``all satisfied``: ``n``,
-        ``churned``, ``rate`` (churn rate) with ``ci_low``/``ci_high``, and
-        ``share_of_churners`` (of all customers who churned, the share in
-        this row). The ``all satisfied`` row's ``share_of_churners`` is the
-        trap in one number: the share of the lost customers who were satisfied.
+        One row per level and a last row ``all satisfied`` (the customers of
+        the ``satisfied`` levels pooled): ``n``, ``churned``, ``rate`` (churn
+        rate) with ``ci_low``/``ci_high`` (Wilson), and ``share_of_churners``
+        (of all customers who churned, the share in this row) with
+        ``share_low``/``share_high`` (Wilson, over the churned customers).
+        The ``all satisfied`` row's ``share_of_churners`` is the trap in one
+        number: the share of the lost customers who were satisfied. A row
+        that holds every customer (one level only, or ``satisfied`` naming
+        every level) has a share of 100 % by definition and no interval (NaN).
 
     Examples
     --------
@@ -387,6 +401,9 @@ def satisfaction_trap(frame: pd.DataFrame, *, level: str = "level", churned: str
     ...                   "churned": [True, True, True, True, False, False, False, False]})
     >>> satisfaction_trap(f).loc["all satisfied", ["rate", "share_of_churners"]].tolist()
     [0.3333333333333333, 0.5]
+    >>> satisfaction_trap(f, satisfied=["dissatisfied", "satisfied"]).loc["all satisfied",
+    ...     ["share_of_churners", "share_low"]].tolist()
+    [1.0, nan]
     """
     frame_check(frame, "frame")
     require_columns(frame.columns, [level, churned], table="frame")
@@ -402,8 +419,12 @@ def satisfaction_trap(frame: pd.DataFrame, *, level: str = "level", churned: str
     both[level] = pd.Categorical(both[level].astype("object"), categories=order + ["all satisfied"])
     out = churn_by_group(both, group=level, churned=churned, confidence=confidence, verbose=False)
     out = out.drop(columns=["ratio", "ratio_low", "ratio_high"])
-    all_churned = out.loc[[lv for lv in out.index if lv != "all satisfied"], "churned"].sum()
+    levels_only = out.drop(index="all satisfied")
+    all_churned = levels_only["churned"].sum()
     out["share_of_churners"] = out["churned"] / all_churned if all_churned else np.nan
+    out["share_low"], out["share_high"] = wilson_interval(out["churned"], all_churned, confidence=confidence)
+    # A row holding every customer holds every churner: 100 % by definition, nothing estimated.
+    out.loc[out["n"] == levels_only["n"].sum(), ["share_low", "share_high"]] = np.nan
     missing = frame[level].isna() | boolean(frame[churned], churned, "frame").isna()
     return report_set_aside(out, {"rows with a missing level or churn value": missing.sum()}, what="satisfaction_trap",
                             verbose=verbose)

@@ -13,13 +13,19 @@ times less), so a company watches who stays and who leaves:
 - **churn rates by group** with confidence intervals and rate ratios
   (:func:`churn_by_group`), and **churn drivers** (流失驱动因素) from a
   logistic regression (:func:`churn_drivers`);
-- a **win-back priority list** (挽回流失客户): lost customers ranked by the
-  expected value of winning them back (:func:`winback_priority`).
+- a **win-back priority list** (挽回流失客户): lost customers ranked by what
+  a win-back contact *adds* — the increase in the chance of a return that
+  the contact causes, times the value of a regained customer, minus the
+  cost — not by how likely they are to come back anyway
+  (:func:`winback_priority`).
 
 In a retail business nobody cancels a contract, so churn (流失) must be
 defined from behaviour: here a customer has churned when the last purchase
-lies at least ``inactive_days`` before the end of the data. State the rule
-with every number.
+lies at least ``inactive_days`` before the end of the data — an absolute
+rule, the same for every customer. It is not the ``lost`` segment of
+:mod:`crmlab.rfm` (流失客户: the lowest R and FM quintile scores, a rank
+relative to the other customers at the analysis date). State the rule with
+every number.
 
 The Kaplan–Meier estimator is written out here (a few vectorised lines)
 rather than taken from the lifelines package: lifelines (0.30.3) would add
@@ -169,6 +175,10 @@ def kaplan_meier(frame: pd.DataFrame, *, duration: str = "duration_days", event:
         Long table, one row per group and distinct time (starting with a row
         at time 0): ``group`` (only with ``by``), ``time``, ``at_risk``,
         ``events``, ``censored``, ``survival``, ``se``, ``ci_low``, ``ci_high``.
+        The row at time 0 has S = 1 by definition and no interval (NaN);
+        where S is still 1 (before the first event) or has reached 0,
+        Greenwood's variance is 0 and the interval is undefined (NaN), as
+        in ``scipy.stats.ecdf``.
 
     Examples
     --------
@@ -216,10 +226,14 @@ def kaplan_meier(frame: pd.DataFrame, *, duration: str = "duration_days", event:
         tab["se"] = np.where(s > 0, s * np.sqrt(green), 0.0)
         se_loglog = np.sqrt(green) / np.abs(np.log(s))
         low, high = s ** np.exp(z * se_loglog), s ** np.exp(-z * se_loglog)
-    tab["ci_low"] = np.where(s >= 1, 1.0, np.where(s <= 0, 0.0, low))
-    tab["ci_high"] = np.where(s >= 1, 1.0, np.where(s <= 0, 0.0, high))
+    # Where S is 1 (no event yet) or 0 (the last subject had the event) Greenwood's variance is 0 and the
+    # log-log interval undefined: an interval of width zero would claim a certainty the sample does not give.
+    degenerate = (s >= 1) | (s <= 0)
+    tab["ci_low"] = np.where(degenerate, np.nan, low)
+    tab["ci_high"] = np.where(degenerate, np.nan, high)
     first = tab.groupby("group", sort=False, observed=True).agg(at_risk=("at_risk", "first")).reset_index()
-    first = first.assign(time=0.0, events=0, censored=0, survival=1.0, se=0.0, ci_low=1.0, ci_high=1.0)
+    # S(0) = 1 by definition (everybody is at risk at the start): a fixed value, so no interval.
+    first = first.assign(time=0.0, events=0, censored=0, survival=1.0, se=0.0, ci_low=np.nan, ci_high=np.nan)
     out = pd.concat([first, tab.drop(columns="removed")], ignore_index=True)
     out["order"] = np.arange(len(out))
     out = out.sort_values(["group", "time", "order"], kind="stable").drop(columns="order")
@@ -406,7 +420,8 @@ def churn_by_group(frame: pd.DataFrame, *, group: str, churned: str = "churned",
         interval) — the per-purchase dropout probability of a
         buy-till-you-die model, when the exposure is the repeat purchases.
     reference : optional
-        The group the ratios compare with (default: the first group).
+        The group the ratios compare with (default: the first group). Its
+        own ratio is 1 by definition, so it has no interval (NaN).
     confidence : float, default 0.95
         Level of the intervals of the rates and of the ratios.
     verbose : bool, default True
@@ -416,17 +431,18 @@ def churn_by_group(frame: pd.DataFrame, *, group: str, churned: str = "churned",
     -------
     DataFrame
         One row per group: ``n``, ``churned``, (``exposure``), ``rate``,
-        ``ci_low``, ``ci_high``, ``ratio``, ``ratio_low``, ``ratio_high``.
+        ``ci_low``, ``ci_high``, ``ratio``, ``ratio_low``, ``ratio_high``
+        (NaN in the reference row, whose ratio is 1 by definition).
 
     Examples
     --------
     >>> import pandas as pd
     >>> f = pd.DataFrame({"level": ["low"] * 4 + ["high"] * 4, "churned": [1, 1, 1, 0, 1, 0, 0, 0]})
-    >>> churn_by_group(f, group="level", reference="high")[["n", "churned", "rate", "ratio"]]  # doctest: +NORMALIZE_WHITESPACE
-           n  churned  rate  ratio
-    level                         
-    high   4        1  0.25    1.0
-    low    4        3  0.75    3.0
+    >>> churn_by_group(f, group="level", reference="high")[["n", "churned", "rate", "ratio", "ratio_low"]].round(2)  # doctest: +NORMALIZE_WHITESPACE
+           n  churned  rate  ratio  ratio_low
+    level
+    high   4        1  0.25    1.0        NaN
+    low    4        3  0.75    3.0       0.5
     """
     from scipy.stats import chi2
 
@@ -461,7 +477,8 @@ def churn_by_group(frame: pd.DataFrame, *, group: str, churned: str = "churned",
     ref = out.index[0] if reference is None else reference
     if ref not in out.index:
         raise CrmlabInputError(f"reference={reference!r} is not one of the groups {out.index.tolist()}.")
-    r0, k0 = out.loc[ref, "rate"], float(out.loc[ref, "churned"])
+    # numpy floats: a reference without churners gives an undefined (inf / NaN) ratio, not a crash
+    r0, k0 = out.loc[ref, "rate"], np.float64(out.loc[ref, "churned"])
     k1 = out["churned"].astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["ratio"] = out["rate"] / r0
@@ -471,6 +488,8 @@ def churn_by_group(frame: pd.DataFrame, *, group: str, churned: str = "churned",
             se = np.sqrt(1 / k1 - 1 / out["n"] + 1 / k0 - 1 / out.loc[ref, "n"])
         out["ratio_low"] = out["ratio"] * np.exp(-z * se)
         out["ratio_high"] = out["ratio"] * np.exp(z * se)
+    # The reference compared with itself is 1 by definition: nothing was estimated.
+    out.loc[ref, ["ratio_low", "ratio_high"]] = np.nan
     return report_set_aside(out, {"rows with a missing group, churn value or exposure": missing.sum()},
                             what="churn_by_group", verbose=verbose)
 
@@ -580,19 +599,27 @@ def churn_drivers(frame: pd.DataFrame, *, drivers, churned: str = "churned", sta
 
 # -- win-back -------------------------------------------------------------------------------------
 
-def winback_priority(frame: pd.DataFrame, *, value, churned: str = "churned", probability=None, cost=0.0,
+def winback_priority(frame: pd.DataFrame, *, value, uplift, churned: str = "churned", baseline=None, cost=0.0,
                      verbose: bool = True) -> pd.DataFrame:
-    """Lost customers ranked by the expected value of winning them back (挽回流失客户优先级).
+    """Lost customers ranked by the value a win-back contact adds (挽回流失客户优先级, 增量价值).
 
-    ``expected_value = probability x value - cost``: what a win-back
-    contact is worth, given how much the customer is worth if regained
-    (``value``), the chance that the contact regains the customer
-    (``probability``) and what the contact costs (``cost``). The caller
-    chooses ``value``: e.g. a CLV from :mod:`crmlab.clv`, or the yearly
-    margin the customer used to bring; and ``probability``: e.g. a
-    probability that the customer is still alive (客户存活概率), or a
-    response rate from an earlier win-back campaign. Customers with a
-    negative expected value are not worth the contact.
+    ``incremental_value = uplift x value - cost``. A contact is worth only
+    what it changes: ``uplift`` is the increase in the chance that the
+    customer comes back *caused by the contact* — the response rate of
+    contacted customers minus that of comparable customers left alone, as
+    a randomised test with a control group measures it
+    (:func:`crmlab.campaigns.campaign_uplift`). It is **not** the chance
+    that the customer comes back (``baseline``): a customer who would come
+    back unprompted adds nothing when contacted, however valuable. Ranking
+    by ``baseline x value`` (expected value) puts at the top the customers
+    most likely to return on their own, so the campaign would claim their
+    return and spend where it changes least.
+
+    ``value`` is what a regained customer is worth (CNY): e.g. the CLV of
+    a customer with the same history *given that the customer is active*
+    (``clv / probability_alive`` from :mod:`crmlab.clv`), or the yearly
+    margin the customer used to bring. Customers with an incremental value
+    of 0 or less are not worth the contact.
 
     Parameters
     ----------
@@ -602,57 +629,72 @@ def winback_priority(frame: pd.DataFrame, *, value, churned: str = "churned", pr
     value : str or Series
         Column of ``frame``, or a Series indexed like ``frame``: the value
         of a regained customer (CNY).
+    uplift : str, Series or float
+        Increase in the chance of a return caused by the contact, -1 to 1
+        (e.g. 0.068 for +6.8 percentage points), one number for all or one
+        per customer (e.g. per segment of an experiment).
     churned : str, default "churned"
         True/False: the customer is lost (流失客户).
-    probability : str, Series, float or None
-        Chance of winning the customer back, 0–1 (default 1: rank by value).
+    baseline : str, Series, float or None
+        Chance that the customer comes back without a contact, 0–1 (e.g.
+        the control group's return rate, or a model's probability of being
+        alive). Reported with ``expected_return`` = baseline x value (what
+        comes back anyway) to show how far "likely to return" is from
+        "worth contacting"; it does not enter the ranking.
     cost : str, Series or float, default 0
         Cost of one win-back attempt (CNY, >= 0).
     verbose : bool, default True
-        Print one line saying which lost customers were set aside (missing value or probability).
+        Print one line saying which lost customers were set aside (missing value, uplift or baseline).
 
     Returns
     -------
     DataFrame
-        The lost customers, best first: ``value``, ``probability``,
-        ``cost``, ``expected_value``, ``rank``, ``worth_contacting``
-        (expected value > 0) and ``cumulative_share`` (share of the total
-        positive expected value reached by contacting down to this row).
+        The lost customers, best first: ``value``, ``uplift``, ``baseline``
+        (NaN without one), ``cost``, ``expected_return``, ``incremental_value``,
+        ``rank``, ``worth_contacting`` (incremental value > 0) and
+        ``cumulative_share`` (share of the total positive incremental value
+        reached by contacting down to this row). Ties keep the order of ``frame``.
 
     Examples
     --------
+    A likely returner (A) and a customer who will not come back alone (B):
+
     >>> import pandas as pd
-    >>> f = pd.DataFrame({"churned": [True, True, False, True], "margin": [100.0, 900.0, 500.0, 40.0],
-    ...                   "p_back": [0.5, 0.1, 0.9, 0.2]}, index=["A", "B", "C", "D"])
-    >>> winback_priority(f, value="margin", probability="p_back", cost=10)[["expected_value", "rank"]]
-       expected_value  rank
-    B            80.0     1
-    A            40.0     2
-    D            -2.0     3
+    >>> f = pd.DataFrame({"churned": [True, True, False, True], "clv_if_active": [500.0, 800.0, 900.0, 100.0],
+    ...                   "p_alone": [0.6, 0.05, 0.9, 0.1]}, index=["A", "B", "C", "D"])
+    >>> out = winback_priority(f, value="clv_if_active", uplift=0.07, baseline="p_alone", cost=10)
+    >>> out[["expected_return", "incremental_value", "rank"]].round(1)
+       expected_return  incremental_value  rank
+    B             40.0               46.0     1
+    A            300.0               25.0     2
+    D             10.0               -3.0     3
     """
     frame_check(frame, "frame")
     require_columns(frame.columns, [churned], table="frame")
     lost_flag = boolean(frame[churned], churned, "frame")
     v = aligned(frame, value, "value")
-    pr = pd.Series(1.0, index=frame.index) if probability is None else aligned(frame, probability, "probability")
+    u = aligned(frame, uplift, "uplift")
+    b = pd.Series(np.nan, index=frame.index) if baseline is None else aligned(frame, baseline, "baseline")
     c = aligned(frame, cost, "cost")
-    outside = (pr < 0) | (pr > 1)
-    if outside.any():
-        raise CrmlabInputError(f"probability must be between 0 and 1; it is not in {describe_rows(frame.index[outside])}, "
-                               f"e.g. {shown(pr[outside].iloc[0])}.")
+    for name, x, low in (("uplift", u, -1), ("baseline", b, 0)):
+        outside = (x < low) | (x > 1)
+        if outside.any():
+            raise CrmlabInputError(f"{name} must be between {low} and 1; it is not in {describe_rows(frame.index[outside])}, "
+                                   f"e.g. {shown(x[outside].iloc[0])}. Give shares, e.g. 0.068 for 6.8 points.")
     if (c < 0).any():
         raise CrmlabInputError(f"cost must be >= 0; it is not in {describe_rows(frame.index[c < 0])}.")
     lost = lost_flag.fillna(False).astype(bool)
-    unknown = lost & (v.isna() | pr.isna() | c.isna())
+    unknown = lost & (v.isna() | u.isna() | c.isna() | (b.isna() if baseline is not None else False))
     keep = lost & ~unknown
-    out = pd.DataFrame({"value": v[keep], "probability": pr[keep], "cost": c[keep]})
-    out["expected_value"] = out["probability"] * out["value"] - out["cost"]
-    out = out.sort_values("expected_value", ascending=False, kind="stable")
+    out = pd.DataFrame({"value": v[keep], "uplift": u[keep], "baseline": b[keep], "cost": c[keep]})
+    out["expected_return"] = out["baseline"] * out["value"]
+    out["incremental_value"] = out["uplift"] * out["value"] - out["cost"]
+    out = out.sort_values("incremental_value", ascending=False, kind="stable")
     out["rank"] = np.arange(1, len(out) + 1)
-    out["worth_contacting"] = out["expected_value"] > 0
-    positive = out["expected_value"].clip(lower=0)
+    out["worth_contacting"] = out["incremental_value"] > 0
+    positive = out["incremental_value"].clip(lower=0)
     total = positive.sum()
     out["cumulative_share"] = positive.cumsum() / total if total > 0 else 0.0
-    return report_set_aside(out, {"lost customers without a value or probability": unknown.sum(),
+    return report_set_aside(out, {"lost customers without a value or uplift or baseline": unknown.sum(),
                                   "customers with an unknown churn status": lost_flag.isna().sum()},
                             what="winback_priority", verbose=verbose)

@@ -209,12 +209,22 @@ def satisfaction_summary(index: pd.DataFrame, *, confidence: float = 0.95) -> pd
         ``c_low``/``c_high``, and ``c_ratio`` = ``b_mean / a_mean`` (the
         index of the group as a whole: mean perception over mean expectation).
 
+        Intervals only where a sample leaves something uncertain: the
+        ``overall`` share is 100 % by definition, so it has none (NaN); and
+        a level whose c does not vary has its c fixed by the level's
+        definition — the satisfied level (满意) on whole-number answers,
+        where c = 1 means b = a (see :func:`satisfaction_index`) — so its
+        ``c_low``/``c_high`` are NaN too.
+
     Examples
     --------
     >>> import pandas as pd
     >>> s = pd.DataFrame({"overall_expectation": [8, 6, 5, 5], "overall_perception": [6, 6, 7, 5]})
-    >>> satisfaction_summary(satisfaction_index(s)).loc["overall", ["n", "c_mean", "c_ratio"]].round(3).tolist()
+    >>> summary = satisfaction_summary(satisfaction_index(s))
+    >>> summary.loc["overall", ["n", "c_mean", "c_ratio"]].round(3).tolist()
     [4.0, 1.038, 1.0]
+    >>> summary.loc["overall", ["share", "share_low"]].tolist(), summary.loc["satisfied", ["c_mean", "c_low"]].tolist()
+    ([1.0, nan], [1.0, nan])
     """
     frame_check(index, "index")
     require_columns(index.columns, ["a", "b", "c", "level"], table="index")
@@ -224,6 +234,8 @@ def satisfaction_summary(index: pd.DataFrame, *, confidence: float = 0.95) -> pd
     for name, mask in groups:  # four groups, not data rows
         sub = index[mask]
         c_mean, c_low, c_high = mean_ci(sub["c"], confidence)
+        if sub["c"].nunique() == 1:  # c fixed by the level's definition (b = a): nothing to estimate
+            c_low = c_high = np.nan
         rows.append({"n": len(sub), "a_mean": sub["a"].mean(), "b_mean": sub["b"].mean(),
                      "c_mean": c_mean, "c_low": c_low, "c_high": c_high})
     out = pd.DataFrame(rows, index=pd.Index([g for g, _ in groups], name="level"))
@@ -231,6 +243,7 @@ def satisfaction_summary(index: pd.DataFrame, *, confidence: float = 0.95) -> pd
     low, high = wilson_interval(out["n"], len(index), confidence=confidence)
     out.insert(2, "share_low", low)
     out.insert(3, "share_high", high)
+    out.loc["overall", ["share_low", "share_high"]] = np.nan  # 100 % by definition
     out["c_ratio"] = out["b_mean"] / out["a_mean"]
     return out
 

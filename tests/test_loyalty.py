@@ -6,6 +6,7 @@ import pytest
 
 from crmlab.datasets import load_data, load_truth
 from crmlab.datasets.schema import LOYALTY_TYPES
+from crmlab._intervals import wilson_interval
 from crmlab.loyalty import loyalty_indicators, loyalty_matrix, loyalty_type_mix, repeat_purchase_rate, satisfaction_trap
 from crmlab.retention import customer_lifetimes
 from crmlab.satisfaction import satisfaction_index
@@ -136,6 +137,23 @@ def test_satisfaction_trap_by_hand():
     assert trap.index.tolist() == ["dissatisfied", "satisfied", "highly_satisfied", "all satisfied"]
     assert trap["rate"].tolist() == pytest.approx([0.75, 0.4, 1 / 6, 5 / 16])
     assert trap["share_of_churners"].tolist() == pytest.approx([3 / 8, 4 / 8, 1 / 8, 5 / 8])
+    low, high = wilson_interval(5, 8)
+    assert trap.loc["all satisfied", ["share_low", "share_high"]].tolist() == pytest.approx([low, high])
+    assert "ratio" not in trap.columns  # no reference level here
+
+
+def test_a_share_of_churners_that_is_100_percent_by_definition_has_no_interval():
+    f = pd.DataFrame({"level": ["dissatisfied"] * 3 + ["satisfied"] * 3, "churned": [1, 0, 1, 1, 1, 0]})
+    everyone = satisfaction_trap(f, satisfied=["dissatisfied", "satisfied"])
+    assert everyone.loc["all satisfied", "share_of_churners"] == 1.0
+    assert everyone.loc["all satisfied", ["share_low", "share_high"]].isna().all()
+    assert everyone.loc["satisfied", ["share_low", "share_high"]].notna().all()  # 2 of 4 churners: a sample share
+    one_level = satisfaction_trap(f[f["level"] == "satisfied"])
+    assert one_level[["share_low", "share_high"]].isna().all().all()  # the level and the pooled row hold everyone
+    # a share of 100 % that the data happen to give (no dissatisfied churner) is an estimate: it keeps its interval
+    none_left = satisfaction_trap(f.assign(churned=[0, 0, 0, 1, 1, 0]))
+    assert none_left.loc["all satisfied", "share_of_churners"] == 1.0
+    assert none_left.loc["all satisfied", ["share_low", "share_high"]].notna().all()
 
 
 def test_the_satisfaction_trap_in_the_company(company):

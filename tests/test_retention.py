@@ -52,6 +52,19 @@ def test_kaplan_meier_on_the_6mp_leukaemia_data():
     assert med["median"] == 23 and med["median_low"] == 13 and np.isnan(med["median_high"])
 
 
+def test_kaplan_meier_has_no_interval_at_time_zero():
+    f = pd.DataFrame({"weeks": MP6_WEEKS * 2, "relapse": MP6_RELAPSE * 2, "arm": ["a"] * 21 + ["b"] * 21})
+    km = kaplan_meier(f, duration="weeks", event="relapse", by="arm")
+    start = km[km["time"] == 0]
+    assert len(start) == 2 and (start["survival"] == 1).all()  # S(0) = 1 by definition
+    assert start[["ci_low", "ci_high"]].isna().all().all()
+    assert km.loc[km["time"] > 0, ["ci_low", "ci_high"]].notna().all().all()
+    # before the first event and after the last subject's event: Greenwood's variance is 0, no interval
+    edge = kaplan_meier(pd.DataFrame({"t": [0.5, 1, 2, 3], "e": [0, 1, 0, 1]}), duration="t", event="e")
+    assert edge["survival"].tolist() == pytest.approx([1.0, 1.0, 2 / 3, 2 / 3, 0.0])
+    assert edge["ci_low"].isna().tolist() == [True, True, False, False, True]
+
+
 def test_kaplan_meier_without_censoring_is_one_minus_the_empirical_cdf():
     t = np.array([3, 1, 4, 1, 5, 9, 2, 6])
     km = kaplan_meier(pd.DataFrame({"t": t, "e": True}), duration="t", event="e")
@@ -156,7 +169,13 @@ def test_churn_by_group_by_hand():
     se = np.sqrt(1 / 6 - 1 / 10 + 1 / 5 - 1 / 20)  # Katz
     assert out.loc["a", ["ratio_low", "ratio_high"]].tolist() == pytest.approx([2.4 * np.exp(-1.959964 * se),
                                                                                2.4 * np.exp(1.959964 * se)])
+    # the reference compared with itself: ratio 1 by definition, no interval
+    assert out.loc["b", "ratio"] == 1.0 and out.loc["b", ["ratio_low", "ratio_high"]].isna().all()
+    assert out.loc["a", ["ratio_low", "ratio_high"]].notna().all()
     per = churn_by_group(f, group="g", exposure="purchases", reference="b")
+    assert per.loc["b", ["ratio_low", "ratio_high"]].isna().all()
+    nobody = churn_by_group(f.assign(churned=np.where(f["g"] == "b", 0, f["churned"])), group="g", reference="b")
+    assert np.isinf(nobody.loc["a", "ratio"])  # no churner in the reference: the ratio is undefined, no crash
     assert per["rate"].tolist() == [6 / 20, 5 / 100]
     assert per.loc["a", "ratio"] == pytest.approx(6.0)
     # exact Poisson interval for 6 events: chi2(0.025, 12)/2 = 2.2018, chi2(0.975, 14)/2 = 13.0594
@@ -220,17 +239,42 @@ def test_churn_drivers_recover_known_coefficients():
     assert sd["coefficient"] == pytest.approx(0.25 * f["tenure"].std(), abs=0.06)  # per standard deviation
 
 
-def test_winback_priority_by_hand(capsys):
-    f = pd.DataFrame({"churned": [True, True, False, True, True], "margin": [100.0, 900.0, 500.0, 40.0, None],
-                      "p_back": [0.5, 0.1, 0.9, 0.2, 0.3]}, index=["A", "B", "C", "D", "E"])
-    out = winback_priority(f, value="margin", probability="p_back", cost=10)
+def test_winback_priority_ranks_by_what_the_contact_adds(capsys):
+    f = pd.DataFrame({"churned": [True, True, False, True, True], "value": [500.0, 800.0, 900.0, 100.0, None],
+                      "alone": [0.6, 0.05, 0.9, 0.1, 0.3]}, index=["A", "B", "C", "D", "E"])
+    out = winback_priority(f, value="value", uplift=0.07, baseline="alone", cost=10)
     assert out.index.tolist() == ["B", "A", "D"]  # C is not lost; E has no value
-    assert out["expected_value"].tolist() == [80.0, 40.0, -2.0]
+    assert out["incremental_value"].tolist() == pytest.approx([46.0, 25.0, -3.0])
+    assert out["expected_return"].tolist() == pytest.approx([40.0, 300.0, 10.0])
     assert out["worth_contacting"].tolist() == [True, True, False]
-    assert out["cumulative_share"].tolist() == pytest.approx([80 / 120, 1.0, 1.0])
-    assert "winback_priority: set aside 1 lost customers without a value or probability" in capsys.readouterr().out
-    by_value = winback_priority(f, value=pd.Series({"A": 5.0, "B": 1.0, "D": 9.0}), verbose=False)
-    assert by_value.index.tolist() == ["D", "A", "B"]
+    assert out["cumulative_share"].tolist() == pytest.approx([46 / 71, 1.0, 1.0])
+    assert "winback_priority: set aside 1 lost customers without a value or uplift or baseline" in capsys.readouterr().out
+    # the customer most likely to return on their own (A: 300 yuan expected back) is not the first to contact
+    assert out["expected_return"].idxmax() == "A" != out.index[0]
+    # the baseline does not enter the ranking: only the uplift and the value do
+    same = winback_priority(f, value="value", uplift=0.07, cost=10, verbose=False)
+    assert same.index.tolist() == out.index.tolist() and same["baseline"].isna().all()
+    # a per-customer uplift (e.g. per experiment segment) reorders the list
+    per = winback_priority(f, value="value", uplift=pd.Series({"A": 0.2, "B": 0.01, "D": 0.0}), verbose=False)
+    assert per.index.tolist() == ["A", "B", "D"]
+    assert per["incremental_value"].tolist() == pytest.approx([100.0, 8.0, 0.0])
+    assert per["worth_contacting"].tolist() == [True, True, False]  # adding nothing is not worth a contact
+
+
+def test_expected_value_ranking_favours_customers_who_would_return_anyway():
+    """Simulated experiment: the contact adds the same 5 points to everyone's chance of return. Ranking by
+    baseline x value picks the likely returners; ranking by uplift x value picks the customers where the
+    contact changes most in money, and its top half gains more incremental value."""
+    rng = np.random.default_rng(3)
+    n = 4000
+    value = rng.gamma(2.0, 200.0, n)
+    alive = rng.beta(1, 3, n)
+    f = pd.DataFrame({"churned": True, "value": value / alive.clip(0.05), "alone": alive}, index=np.arange(n))
+    new = winback_priority(f, value="value", uplift=0.05, baseline="alone", cost=5, verbose=False)
+    old = f.assign(ev=f["alone"] * f["value"]).sort_values("ev", ascending=False)
+    half = n // 2
+    assert new["incremental_value"].head(half).sum() > new.loc[old.index[:half], "incremental_value"].sum()
+    assert f.loc[old.index[:half], "alone"].mean() > f.loc[new.index[:half], "alone"].mean()
 
 
 # ------------------------------------------------------------------ bad input
@@ -256,9 +300,12 @@ def test_winback_priority_by_hand(capsys):
      "driver 'x' does not vary"),
     (lambda p: churn_drivers(pd.DataFrame({"x": [1.0, 2.0], "churned": [1, 1]}), drivers=["x"]),
      "same churn value"),
-    (lambda p: winback_priority(pd.DataFrame({"churned": [True], "v": [1.0], "q": [1.5]}), value="v", probability="q"),
-     "probability must be between 0 and 1; it is not in row 0, e.g. 1.5"),
-    (lambda p: winback_priority(pd.DataFrame({"churned": [True], "v": ["much"]}), value="v"), "value: values that are not numbers"),
+    (lambda p: winback_priority(pd.DataFrame({"churned": [True], "v": [1.0], "q": [1.5]}), value="v", uplift="q"),
+     "uplift must be between -1 and 1; it is not in row 0, e.g. 1.5"),
+    (lambda p: winback_priority(pd.DataFrame({"churned": [True], "v": ["much"]}), value="v", uplift=0.1),
+     "value: values that are not numbers"),
+    (lambda p: winback_priority(pd.DataFrame({"churned": [True], "v": [1.0]}), value="v", uplift=0.1, baseline=2),
+     "baseline must be between 0 and 1"),
 ])
 def test_bad_input_gets_a_clear_message(call, fragment):
     with pytest.raises(CrmlabInputError, match=fragment):
@@ -271,3 +318,17 @@ def test_kaplan_meier_sets_aside_rows_without_a_duration(capsys):
     assert km.attrs["set_aside"] == {"rows with a missing duration, event or group": 1}
     assert km.loc[km["time"] == 6, "survival"].round(3).tolist() == [0.857]
     assert "kaplan_meier: set aside 1 rows with a missing duration" in capsys.readouterr().out
+
+
+def test_winback_chart_ranked_by_uplift_is_never_below_the_expected_value_order():
+    import matplotlib.pyplot as plt
+
+    from crmlab.plots.retention import winback_chart
+
+    rng = np.random.default_rng(8)
+    f = pd.DataFrame({"churned": True, "value": rng.gamma(2.0, 300.0, 300), "alone": rng.beta(1, 3, 300)})
+    ax = winback_chart(winback_priority(f, value="value", uplift=0.05, baseline="alone", cost=5, verbose=False))
+    best, by_return = (line.get_ydata() for line in ax.lines)
+    assert (best >= by_return - 1e-9).all() and best[-1] == pytest.approx(by_return[-1])  # same customers in total
+    assert best[len(best) // 10] > by_return[len(best) // 10]
+    plt.close(ax.figure)

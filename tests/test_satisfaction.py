@@ -59,6 +59,21 @@ def test_satisfaction_index_by_hand():
     assert summary.loc["dissatisfied", ["share_low", "share_high"]].tolist() == pytest.approx([centre - half, centre + half])
 
 
+def test_summary_has_no_interval_where_nothing_was_sampled():
+    s = pd.DataFrame({"overall_expectation": [8, 6, 5, 10, 9, 7, 4], "overall_perception": [6, 6, 7, 9, 10, 7, 4]})
+    summary = satisfaction_summary(satisfaction_index(s))
+    # all respondents are all respondents: 100 % by definition
+    assert summary.loc["overall", "share"] == 1.0 and summary.loc["overall", ["share_low", "share_high"]].isna().all()
+    # whole-number answers: "satisfied" means b = a, so c = 1 by the level's definition
+    assert summary.loc["satisfied", "c_mean"] == 1.0 and summary.loc["satisfied", ["c_low", "c_high"]].isna().all()
+    # the sampled quantities keep their intervals
+    assert summary.loc[["dissatisfied", "satisfied", "highly_satisfied"], ["share_low", "share_high"]].notna().all().all()
+    assert summary.loc[["dissatisfied", "overall"], ["c_low", "c_high"]].notna().all().all()
+    # with a tolerance band the satisfied c varies (9/10 and 1): then it is an estimate with an interval
+    wide = satisfaction_summary(satisfaction_index(s, tolerance=0.1))
+    assert wide.loc["satisfied", "c_mean"] < 1 and wide.loc["satisfied", ["c_low", "c_high"]].notna().all()
+
+
 def test_missing_answers_are_set_aside_and_reported(capsys):
     s = pd.DataFrame({"response_id": ["R1", "R2", "R3"], "overall_expectation": [8, None, 5],
                       "overall_perception": [6, 6, np.nan]})

@@ -1,4 +1,4 @@
-"""Figures for retention (客户保持图表): survival curves and the cohort retention heat map.
+"""Figures for retention (客户保持图表): survival curves, the cohort retention heat map, the win-back list.
 
 Each function draws a DataFrame made by :mod:`crmlab.retention` and returns
 the matplotlib Axes; call ``crmlab.use_theme()`` first for Chinese labels.
@@ -6,7 +6,7 @@ the matplotlib Axes; call ``crmlab.use_theme()`` first for Chinese labels.
 from __future__ import annotations
 from crmlab.plots._figure import axes
 
-__all__ = ["survival_chart", "cohort_heatmap"]
+__all__ = ["survival_chart", "cohort_heatmap", "winback_chart"]
 
 
 def survival_chart(km, *, by: str | None = None, labels: dict | None = None, ax=None):
@@ -97,4 +97,48 @@ def cohort_heatmap(table, *, max_periods: int = 12, ax=None):
                 cbar_kws={"label": "回购比例 Share buying", "format": "{x:.0%}"})
     ax.set(xlabel="首购后第k期 Periods after the first purchase (k)", ylabel="同期群 Cohort (first purchase)",
            title="同期群留存表 Cohort retention")
+    return ax
+
+
+def winback_chart(winback, *, ax=None):
+    """Cumulative incremental value of a win-back list in two orders: by what the contact adds, and by
+    expected value (挽回名单：增量价值与期望价值).
+
+    Contacting the lost customers one by one down a list adds up their incremental value (uplift x value
+    − cost). Ranked by incremental value the curve climbs fastest; ranked by expected value (chance of
+    returning anyway x value: ``expected_return``) it climbs slower, because that order puts first the
+    customers who would come back unprompted. The gap between the curves is what the wrong ranking costs.
+
+    Parameters
+    ----------
+    winback : DataFrame
+        From :func:`crmlab.retention.winback_priority` with a ``baseline`` (columns
+        ``incremental_value`` and ``expected_return``), best first.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+        Two lines: the list's own order and the expected-value order (ties kept in the list's order).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crmlab.retention import winback_priority
+    >>> f = pd.DataFrame({"churned": True, "value": [500.0, 800.0, 100.0], "alone": [0.6, 0.05, 0.1]},
+    ...                  index=["A", "B", "D"])
+    >>> ax = winback_chart(winback_priority(f, value="value", uplift=0.07, baseline="alone", cost=10))
+    >>> [line.get_ydata().round(1).tolist() for line in ax.lines]   # B first (46), or A first (25)
+    [[46.0, 71.0, 68.0], [25.0, 71.0, 68.0]]
+    """
+    import numpy as np
+
+    ax = axes(ax, (8, 3.8))
+    likely = winback.sort_values("expected_return", ascending=False, kind="stable")
+    for order, label in ((winback.index, "按联系的增量价值 by what the contact adds"),
+                         (likely.index, "按期望价值 by expected value (likely to return)")):
+        ax.plot(np.arange(1, len(order) + 1), winback.loc[order, "incremental_value"].cumsum().to_numpy(), label=label)
+    ax.set(title="挽回名单 Win-back list: cumulative incremental value",
+           xlabel="联系的流失客户数 Lost customers contacted", ylabel="累计增量价值 Incremental value (yuan)")
+    ax.legend()
     return ax
