@@ -421,12 +421,8 @@ def needs_differences(profile: pd.DataFrame, *, by: str, verbose: bool = True) -
 
     Parameters
     ----------
-    profile : DataFrame
-        :func:`needs_profile` with the segment column ``by`` joined in.
-    by : str
-        The segment column; customers without a segment are left out and counted.
-    verbose : bool, default True
-        Print how many were left out (kept in ``attrs["set_aside"]``).
+    profile, by, verbose
+        As for :func:`needs_summary`.
 
     Returns
     -------
