@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
+from crmlab import clv
 from crmlab.campaigns import campaign_uplift
 from crmlab.complaints import complaint_retention, complaint_share
 from crmlab.datasets import DATA_DIR, load_data, load_truth
@@ -72,6 +73,24 @@ def test_the_experiment_recovers_the_true_average_effects(company):
     for metric, key in [("response_rate", "true_uplift_response"), ("revenue_per_customer", "true_uplift_revenue")]:
         row = uplift.loc[metric]
         _within(row["uplift"], row["ci_low"], row["ci_high"], truth[key], metric)
+
+
+def test_the_gamma_gamma_mean_spend_of_each_segment_recovers_the_expected_spend(company):
+    """As notebook 04b fits it: one Gamma-Gamma model per latent segment (answer key) on the purchases to the
+    end of 2024; its standard error by a bootstrap over the segment's repeat customers."""
+    expected = load_truth(data_dir=company)["estimands"]["segment_mean_spend"]
+    segment = load_data("customer_truth", data_dir=company).set_index("customer_id")["segment"]
+    bought = purchases(load_data("orders", data_dir=company), load_data("order_lines", data_dir=company),
+                       verbose=False)
+    summary = clv.summary(bought, calibration_end="2024-12-31", verbose=False)
+    rng = np.random.default_rng(0)
+    for name, part in summary.join(segment).groupby("segment", observed=True):
+        repeat = part[part["repeat_purchases"] > 0].reset_index(drop=True)
+        estimate = clv.GammaGamma().fit(repeat, verbose=False).population_mean_spend()
+        boots = [clv.GammaGamma().fit(repeat.iloc[rng.integers(0, len(repeat), len(repeat))], verbose=False)
+                 .population_mean_spend() for _ in range(30)]
+        se = float(np.std(boots))
+        assert abs(estimate - expected[name]) <= 3 * se, f"{name}: {estimate:.1f} (se {se:.1f}), expected {expected[name]:.1f}"
 
 
 def test_the_planted_gap_parameter_is_not_what_the_survey_measures():

@@ -42,7 +42,7 @@ from crmlab.generator.retail._campaign import EXPERIMENT_ID, assignment_table, r
 from crmlab.generator.retail._company import Company
 from crmlab.generator.retail._complaints import draw_complaints
 from crmlab.generator.retail._customers import add_membership, customer_truth, draw_customers
-from crmlab.generator.retail._estimands import combine, complaint_parts, servqual_parts
+from crmlab.generator.retail._estimands import combine, complaint_parts, servqual_parts, spend_parts
 from crmlab.generator.retail._interactions import draw_interactions
 from crmlab.generator.retail._orders import draw_orders
 from crmlab.generator.retail._purchases import draw_occasions, plant_failures
@@ -181,7 +181,8 @@ def _simulate_block(company, rng, offset, n, counters):
         "identity_map": identity,
     }
     estimands = {**complaint_parts(company, cust, complaints, exp_truth),
-                 **servqual_parts(company.params["survey"]["gap"], level_shift)}
+                 **servqual_parts(company.params["survey"]["gap"], level_shift),
+                 **spend_parts(cust, company.params["segments"])}
     return tables, exp_truth[["effect_response", "effect_revenue"]], estimands
 
 

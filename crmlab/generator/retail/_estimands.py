@@ -70,6 +70,16 @@ def complaint_parts(company, cust, complaints, experiment) -> dict:
     return parts
 
 
+def spend_parts(cust, segments) -> dict:
+    """Sum over each segment's buyers of their expected spend per purchase (p / nu), and their number:
+    what the Gamma-Gamma model's population mean spend estimates for that segment's customers (the
+    parameter's formula p * gamma / (q - 1) is its expectation over infinitely many customers)."""
+    buyer = ~cust["prospect"].to_numpy()
+    segment, spend = cust["segment"].to_numpy(), cust["mean_spend"].to_numpy()
+    return {f"segment_mean_spend.{s}": (float(spend[buyer & (segment == s)].sum()), int((buyer & (segment == s)).sum()))
+            for s in segments}
+
+
 def combine(blocks: list[dict]) -> dict:
     """Means over all blocks, nested by the dotted names (``"a.b"`` -> ``{"a": {"b": ...}}``);
     a group with no members gets None."""
