@@ -58,17 +58,25 @@ def gaps(survey):
     return servqual_gaps(survey, verbose=False)
 
 
+def _material(path):
+    """A text of the course material; the test is skipped (its notebook checks already done) where the
+    material is not beside the checkout, as in a fresh clone."""
+    if not path.exists():
+        pytest.skip(f"the course material is not beside the checkout ({path})")
+    return path.read_text(encoding="utf-8")
+
+
 # ---------------------------------------------------------------- the textbook, against the course material
 
 def test_the_textbooks_numbers_are_the_slides(survey):
-    slides = SLIDES.read_text(encoding="utf-8")
     said = sentence(NB, "The textbook's retention economics")
     assert "5–10 times" in said and "10 times" in said
+    talk = sentence(NB, "unhappy customer tells about")
+    assert numbers(talk)[-3:] == [22, 8, 10]
+    slides = _material(SLIDES)
     # the slide's "5-10" lost its dash in the text dump: 510倍
     assert "吸引一個新客戶所需要花費的成本是保持一個老客戶所需成本的510倍" in slides
     assert "老客戶宣傳的效果是廣告所帶來效果的10倍" in slides
-    talk = sentence(NB, "unhappy customer tells about")
-    assert numbers(talk)[-3:] == [22, 8, 10]
     assert "顧客不滿意會告訴22個人,顧客滿意會告訴8個人,顧客高度滿意會告訴10個人以上" in slides
 
 
@@ -84,20 +92,21 @@ def test_the_textbooks_numbers_are_the_slides(survey):
 def test_quoted_terms_are_in_the_slides(notebook_says, material_says):
     assert notebook_says in prose(NB)
     # the slides' text dump inserts pinyin in brackets into some words (據(jù)): compare the characters only
-    assert han(material_says) in han(SLIDES.read_text(encoding="utf-8"))
+    assert han(material_says) in han(_material(SLIDES))
 
 
 def test_the_slides_name_churn_types_and_loyalty_indicators_only_as_headings():
     """The notebook says the slides do not list the types of churn nor the loyalty indicators: the
     churn types appear only in the learning goals, the indicators' slide has nothing after its heading."""
-    slides = SLIDES.read_text(encoding="utf-8")
+    assert "slides does not name them" in prose(NB) and "give only the heading of this list" in prose(NB)
+    slides = _material(SLIDES)
     assert slides.count("流失的類型") == 1 and "學習目標" in slides[slides.index("流失的類型") - 120:slides.index("流失的類型")]
     after_heading = slides[slides.index("客戶忠誠度評價指標") + len("客戶忠誠度評價指標"):][:40]
     assert after_heading.startswith(",客戶關系管理(2010版)")  # the next thing is the next slide's footer
-    assert "slides does not name them" in prose(NB) and "give only the heading of this list" in prose(NB)
 
 
 def test_the_winback_steps_are_in_the_course_material():
+    _material(SLIDES)
     texts = {p.name: p.read_text(encoding="utf-8") for p in MATERIAL.glob("*.txt")}
     everything = "".join(texts.values())
     for phrase in ("建立預警機", "找出原因", "挽回客戶", "客户满意度监测", "客户生命周期管理", "利用客户投诉分析客户流失的原因"):
