@@ -39,6 +39,9 @@ _LAZY = {
     "list_tables": "crmlab.datasets",
     "generate": "crmlab.generator",
     "use_theme": "crmlab.theme",
+    "read_transactions": "crmlab.exports",
+    "read_customers": "crmlab.exports",
+    "read_contacts": "crmlab.exports",
 }
 
 __all__ = [*_LAZY, "__version__"]

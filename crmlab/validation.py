@@ -136,10 +136,51 @@ def describe_ids(index, where, *, noun: str = "customer") -> str:
         return f"in {rows}"
     return "for " + noun + ("s" if len(chosen) != 1 else "") + rows[rows.index(" "):]
 
+def describe_where(index, where) -> str:
+    """Where offending rows of a column are, named so a reader finds them in the table or the file.
+
+    - a table read by :mod:`crmlab.exports` (index named ``line``): the lines of the file;
+    - a plain row number (an unnamed ``RangeIndex`` from 0): the rows, as :func:`describe_rows`;
+    - any other index (ids, dates ...): the positions, counted from 0, and the index labels, since
+      calling a label a row number sends the reader to the wrong row. A text index often means that
+      ``pd.read_csv`` took the first column as the index because lines have more fields than the
+      header (an unquoted separator inside a value, e.g. ``¥1,234.50``); the message says so.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> describe_where(pd.RangeIndex(4), [False, True, True, False])
+    'rows 1, 2'
+    >>> describe_where(pd.Index([7, 9], name="line"), [False, True])
+    'line 9 of the file'
+    >>> describe_where(pd.Index(["C001", "C002"]), [True, True])  # doctest: +ELLIPSIS
+    "rows 0, 1 (counted from 0; index labels 'C001', 'C002'; ...)"
+    """
+    import numpy as np
+    import pandas as pd
+
+    mask = np.asarray(where, dtype=bool)
+    if index.name == "line":
+        rows = describe_rows(index[mask])
+        return "line" + rows[3:] + " of the file"
+    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+        return describe_rows(index[mask])
+    labels = ", ".join(shown(v) for v in index[mask][:5])
+    hint = ""
+    if pd.api.types.is_object_dtype(index) or pd.api.types.is_string_dtype(index):
+        hint = ("; if pd.read_csv made the first column the index, some lines have more fields than the header "
+                "(e.g. an unquoted ¥1,234.50): read the file with crmlab.exports.read_transactions")
+    return f"{describe_rows(np.flatnonzero(mask))} (counted from 0; index labels {labels}{hint})"
+
+
 # Date layouts met in practice: the kit's own, then what Excel writes on a
 # Chinese Windows machine after a student opens and re-saves a file.
 DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S",
                     "%Y/%m/%d %H:%M", "%Y/%m/%d")
+
+
+#: A real time-zone offset after a time of day (``10:00:00+08:00``, ``10:00Z``); ``05-01-2024`` is none.
+ZONE_OFFSET = r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})$"
 
 
 def parse_datetimes(values, *, column: str, table: str = "table"):
@@ -176,12 +217,19 @@ def parse_datetimes(values, *, column: str, table: str = "table"):
         todo.loc[ok[ok].index] = False
     if todo.any():
         bad = text[todo]
-        zoned = bad.str.contains(r"(?:[+-]\d{2}:?\d{2}|Z)$", regex=True).any()
-        fix = ("remove the time-zone offsets (convert all times to China time first)" if zoned else
-               "write dates as YYYY-MM-DD or YYYY-MM-DD HH:MM:SS")
+        import numpy as np
+
+        zoned = bad.str.contains(ZONE_OFFSET, regex=True).to_numpy(dtype=bool)
+        where = todo.to_numpy(dtype=bool).copy()
+        if zoned.any():
+            where[np.flatnonzero(where)[~zoned]] = False
+            bad, fix = bad[zoned], "remove the time-zone offsets (convert all times to China time first)"
+        else:
+            fix = ("write dates as YYYY-MM-DD or YYYY-MM-DD HH:MM:SS (a file exported with dates such as "
+                   "05-01-2024 or 2024年1月5日: read it with crmlab.exports.read_transactions)")
         raise CrmlabInputError(
-            f"{table}: column '{column}' has values that are not dates in {describe_rows(bad.index)}, "
-            f"e.g. {bad.iloc[0]!r}. Fix: {fix}.")
+            f"{table}: column '{column}' has values that are not dates in "
+            f"{describe_where(text.index, where)}, e.g. {shown(bad.iloc[0])}. Fix: {fix}.")
     return out
 
 
@@ -317,7 +365,7 @@ def datetime_column(values, *, column: str, table: str = "table", allow_missing:
         values = parse_datetimes(values, column=column, table=table)
     missing = values.isna()
     if missing.any() and not allow_missing:
-        raise CrmlabInputError(f"{table}: column '{column}' is empty in {describe_rows(values.index[missing])}; "
+        raise CrmlabInputError(f"{table}: column '{column}' is empty in {describe_where(values.index, missing)}; "
                                "fill or remove those rows.")
     return values
 
@@ -345,8 +393,8 @@ def number_column(values, *, column: str, table: str = "table",
     bad = numbers.isna()
     if bad.any():
         raise CrmlabInputError(
-            f"{table}: column '{column}' has values that are missing or not numbers in {describe_rows(values.index[bad])}, "
-            f"e.g. {values[bad].iloc[0]!r}. {fix}")
+            f"{table}: column '{column}' has values that are missing or not numbers in "
+            f"{describe_where(values.index, bad)}, e.g. {shown(values[bad].iloc[0])}. {fix}")
     return numbers.astype(float)
 
 
@@ -371,8 +419,8 @@ def amount_column(values, *, column: str, table: str = "table", allow_zero: bool
     if low.any():
         need = ">= 0" if allow_zero else "> 0"
         raise CrmlabInputError(
-            f"{table}: column '{column}' must be {need}; it is not in {describe_rows(values.index[low])}, "
-            f"e.g. {float(numbers[low].iloc[0])!r}. Returns and refunds are not negative purchases: build the "
+            f"{table}: column '{column}' must be {need}; it is not in {describe_where(values.index, low)}, "
+            f"e.g. {shown(float(numbers[low].iloc[0]))}. Returns and refunds are not negative purchases: build the "
             "transaction log with crmlab.transactions.purchases(), which handles them by a stated rule.")
     return numbers
 
@@ -410,10 +458,18 @@ def shown(value) -> str:
     Examples
     --------
     >>> import numpy as np
-    >>> print(shown("11"), shown(np.int64(11)))
-    '11' 11
+    >>> print(shown("11"), shown(np.int64(11)), shown(np.float64("nan")), shown(None))
+    '11' 11 a missing value a missing value
     """
-    return repr(value) if isinstance(value, str) else str(value)
+    import pandas as pd
+
+    if isinstance(value, str):
+        return repr(value)
+    try:
+        missing = value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):  # a list or an array: not one missing value
+        missing = False
+    return "a missing value" if missing else str(value)
 
 
 def frame_check(data, table: str, *, fix: str = "Load it with crmlab.load_data(...) or pd.read_csv(...).") -> None:

@@ -117,3 +117,23 @@ def test_servqual_perception_falls_short_most_on_reliability_and_responsiveness(
     # tangibles "slightly exceed expectations": positive, and more than chance (one-sample t test)
     assert 0 < gap["tangibles"].mean() < 0.3 and stats.ttest_1samp(gap["tangibles"], 0).pvalue < 0.01
     assert np.all(gap.mean().drop("tangibles") < 0)
+
+
+def test_the_example_export_has_the_problems_the_tour_names():
+    """The export section: the duplicates repeat whole orders (order number included), the set-aside
+    ID is in scientific notation, and the shop writes dates day first (the planted date is the order's)."""
+    from crmlab.datasets import DATA_DIR
+    from crmlab.exports import read_transactions
+
+    said = sentence(TOUR, "Here they repeat whole")
+    assert "order number included" in said
+    assert "writes the day first" in sentence(TOUR, "ask how the shop's system writes dates")
+    log = read_transactions(DATA_DIR / "examples" / "messy_orders.csv", dayfirst=True, mangled_ids="set_aside",
+                            verbose=False)
+    report = log.attrs["report"].set_index("problem")
+    repeats = log.loc[report.loc["duplicate lines", "lines"]]
+    assert repeats["order_id"].isin(log.drop(repeats.index)["order_id"]).all()   # the same orders again
+    orders = load_data("orders").set_index("order_id")
+    day_first = log.loc[report.loc["dates read day first", "lines"]]
+    assert (day_first["order_ts"].dt.date == orders.loc[day_first["order_id"], "order_ts"].dt.date.to_numpy()).all()
+    assert report.loc["IDs in scientific notation (Excel-mangled)", "example"] == "'1.23457E+17'"
