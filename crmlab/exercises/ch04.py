@@ -1,0 +1,236 @@
+"""Chapter 4 exercises (区分客户): Pareto, ABC, RFM and the 8 customer classes.
+
+Each question is a :class:`crmlab.exercises.core.Question`: its reference and
+its typical mistakes are computations on the student's own data.
+
+Examples
+--------
+>>> [q.id for q in QUESTIONS]
+['q1', 'q2', 'q3', 'q4', 'q5', 'q6', 'q7', 'q8']
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from crmlab.exercises.core import ExerciseData, Mistake, Question
+
+CHAPTER = "ch04"
+ANALYSIS_DATE = "2026-01-01"       # the day after the last day of the data
+LAST_DAY = "2025-12-31"            # the wrong analysis date: the last order day
+
+
+def _bought(data: ExerciseData, *, returns_removed: bool = True):
+    def compute():
+        from crmlab.transactions import purchases
+        orders = data.table("orders")
+        if not returns_removed:   # the mistake: every order counted as a completed purchase
+            orders = orders.assign(status="completed")
+        return purchases(orders, data.table("order_lines"), verbose=False)
+    return data.memo(("bought", returns_removed), compute)
+
+
+def _member_margin(data: ExerciseData, *, returns_removed: bool = True) -> pd.Series:
+    def compute():
+        bought = _bought(data, returns_removed=returns_removed)
+        ids = data.table("customers")["customer_id"]
+        return bought.groupby("customer_id")["margin"].sum().reindex(ids, fill_value=0.0).clip(lower=0)
+    return data.memo(("margin", returns_removed), compute)
+
+
+def _rfm(data: ExerciseData, *, returns_removed: bool = True, as_of: str = ANALYSIS_DATE):
+    def compute():
+        from crmlab.rfm import rfm_table
+        return rfm_table(_bought(data, returns_removed=returns_removed), as_of=as_of, verbose=False)
+    return data.memo(("rfm", returns_removed, as_of), compute)
+
+
+# ------------------------------------------------------------------ q1, q2: Pareto and Gini
+
+def _top20(data, returns_removed=True, buyers_only=False):
+    from crmlab.pareto import top_share
+    margin = _member_margin(data, returns_removed=returns_removed)
+    if buyers_only:
+        margin = margin[margin.index.isin(_bought(data)["customer_id"])]
+    return top_share(margin, 0.2)
+
+
+def _top20_revenue(data):
+    from crmlab.pareto import top_share
+    ids = data.table("customers")["customer_id"]
+    return top_share(_bought(data).groupby("customer_id")["revenue"].sum().reindex(ids, fill_value=0.0), 0.2)
+
+
+def _gini(data, returns_removed=True):
+    from crmlab.pareto import gini
+    return gini(_member_margin(data, returns_removed=returns_removed))
+
+
+def _gini_buyers(data):
+    from crmlab.pareto import gini
+    margin = _member_margin(data)
+    bought = _bought(data)
+    return gini(margin[margin.index.isin(bought["customer_id"])])
+
+
+# ------------------------------------------------------------------ q3: ABC
+
+def _class_a(data, returns_removed=True, by="value"):
+    from crmlab.pareto import abc_classes
+    thresholds = (0.8, 0.95) if by == "value" else (0.2, 0.5)
+    table = abc_classes(_member_margin(data, returns_removed=returns_removed), thresholds=thresholds, by=by)
+    return int((table["abc_class"] == "A").sum())
+
+
+# ------------------------------------------------------------------ q4: recency of a named customer
+
+def named_customer(data: ExerciseData) -> str:
+    """The customer q4 asks about: the first (by id) buyer whose latest order was returned or cancelled.
+
+    Examples
+    --------
+    >>> named_customer(ExerciseData(None)).startswith("C")
+    True
+    """
+    def compute():
+        orders = data.table("orders").dropna(subset=["customer_id"])
+        ts = pd.to_datetime(orders["order_ts"])
+        latest = orders.assign(ts=ts).sort_values(["customer_id", "ts"], kind="stable").groupby("customer_id").tail(1)
+        buyers = set(_bought(data)["customer_id"])
+        candidates = latest[(latest["status"] != "completed") & latest["customer_id"].isin(buyers)
+                            & (latest["ts"] < pd.Timestamp(LAST_DAY))]
+        return str(sorted(candidates["customer_id"])[0])
+    return data.memo("named_customer", compute)
+
+
+def _recency(data, returns_removed=True, as_of=ANALYSIS_DATE, weeks=False):
+    customer = named_customer(data)
+    days = float(_rfm(data, returns_removed=returns_removed, as_of=as_of).loc[customer, "recency_days"])
+    return days / 7 if weeks else days
+
+
+# ------------------------------------------------------------------ q5, q6: the 8 classes
+
+def _important_value(data, split="mean", returns_removed=True, as_of=ANALYSIS_DATE):
+    from crmlab.rfm import rfm_classes
+    classes = rfm_classes(_rfm(data, returns_removed=returns_removed, as_of=as_of), split=split)
+    return int((classes["rfm_class"] == "important_value").sum())
+
+
+def _change(data):
+    return _important_value(data, "median") - _important_value(data, "mean")
+
+
+# ------------------------------------------------------------------ q7: decide
+
+def _class_totals(data):
+    from crmlab.rfm import rfm_classes
+    classes = rfm_classes(_rfm(data))
+    return classes.groupby("rfm_class", observed=False)["monetary"].agg(["sum", "size"])
+
+
+def _winback_target(data, measure="sum", low_r_only=True):
+    from crmlab.rfm import CLASSES
+    totals = _class_totals(data)
+    if low_r_only:
+        totals = totals.loc[[key for key, _, _, r, _, _ in CLASSES if not r]]
+    return str(totals[measure].idxmax())
+
+
+def _choices():
+    from crmlab.rfm import CLASSES
+    out = {}
+    for key, en, zh, *_ in CLASSES:
+        out.update({key: key, en: key, zh: key})
+    return out
+
+
+SHARED = ("your answer fits the shared sample data, not your own variant: set STUDENT_ID in the first cell "
+          "and run the notebook from the top.")
+RETURNS = ("returned and cancelled orders are not purchases: start from crmlab.transactions.purchases(orders, "
+           "order_lines), which sets them aside.")
+MEMBERS = "count every member of `customers`, also those who never bought (margin 0)."
+PERCENT = "give the share as a fraction between 0 and 1 (e.g. 0.25), not as a percent (25)."
+WRONG_DATE = (f"the analysis date is {ANALYSIS_DATE}, the day after the last day of the data "
+              "(as_of is exclusive), not the last order day.")
+
+QUESTIONS = (
+    Question("q1", "number", 1,
+             "What share of the members' total margin (毛利) comes from the top 20 % of members? Margin per "
+             "member = sum of the margin of their purchases, every member of `customers` counted (0 if they "
+             "never bought), loss-making members counted as 0. Give a fraction.",
+             _top20, tolerance=0.0005,
+             mistakes=(Mistake("percent", lambda d: 100 * _top20(d), PERCENT, tolerance=0.05),
+                       Mistake("revenue", _top20_revenue,
+                               "the question is about margin (毛利 = revenue - cost), not revenue."),
+                       Mistake("buyers_only", lambda d: _top20(d, buyers_only=True), MEMBERS)),
+             answer_hint="A fraction between 0 and 1, to 3 decimals (e.g. 0.123)."),
+    Question("q2", "number", 1,
+             "What is the Gini coefficient of the members' margin (the same values as in q1)?",
+             _gini, tolerance=0.0005,
+             mistakes=(Mistake("buyers_only", _gini_buyers, MEMBERS),
+                       Mistake("percent", lambda d: 100 * _gini(d),
+                               "the Gini coefficient is between 0 and 1: give 0.5, not 50.", tolerance=0.05)),
+             answer_hint="A number between 0 and 1, to 3 decimals (e.g. 0.123)."),
+    Question("q3", "integer", 1,
+             "ABC analysis of the members' margin (q1's values) with the textbook thresholds (80 % / 95 % of "
+             "the value): how many members are in class A?",
+             _class_a, tolerance=0,
+             mistakes=(Mistake("by_customers", lambda d: _class_a(d, by="customers"),
+                               "class A is the members who together bring the first 80 % of the value "
+                               "(by='value'), not the top 20 % of the members."),
+                       Mistake("returns", lambda d: _class_a(d, returns_removed=False), RETURNS),
+                       Mistake("shared", lambda d: _class_a(d.shared()), SHARED)),
+             answer_hint="A whole number of members."),
+    Question("q4", "integer", 1,
+             f"What is the recency, in days, of the customer named by `show('q4')` at the analysis date "
+             f"{ANALYSIS_DATE}?",
+             _recency, tolerance=0,
+             mistakes=(Mistake("weeks", lambda d: _recency(d, weeks=True),
+                               "recency is asked in days, not weeks.", tolerance=0.5),
+                       Mistake("date", lambda d: _recency(d, as_of=LAST_DAY), WRONG_DATE),
+                       Mistake("returns", lambda d: _recency(d, returns_removed=False), RETURNS),
+                       Mistake("shared", lambda d: _recency(d.shared()), SHARED)),
+             answer_hint="A whole number of days."),
+    Question("q5", "integer", 1,
+             f"Split R, F and M at their means (rfm_classes, analysis date {ANALYSIS_DATE}, monetary = revenue): "
+             "how many customers are 重要价值客户 (important value)?",
+             _important_value, tolerance=0,
+             mistakes=(Mistake("median", lambda d: _important_value(d, "median"),
+                               "this question splits at the mean (split='mean'); that count fits the median."),
+                       Mistake("returns", lambda d: _important_value(d, returns_removed=False), RETURNS),
+                       Mistake("shared", lambda d: _important_value(d.shared()), SHARED)),
+             answer_hint="A whole number of customers."),
+    Question("q6", "integer", 1,
+             "Now split at the medians instead: by how many customers does the count of 重要价值客户 change? "
+             "Give median count minus mean count (negative if it falls).",
+             _change, tolerance=0,
+             mistakes=(Mistake("sign", lambda d: -_change(d),
+                               "give the median count minus the mean count: the sign says whether it rises."),
+                       Mistake("count", lambda d: _important_value(d, "median"),
+                               "give the change (median count minus mean count), not the median count itself."),
+                       Mistake("shared", lambda d: _change(d.shared()), SHARED)),
+             answer_hint="A whole number, negative if the count falls."),
+    Question("q7", "choice", 2,
+             "Decide: a win-back campaign (挽回) can reach one class of customers who have not bought recently "
+             "(low R, mean split as in q5). Which class should it target to protect the most revenue? Give the "
+             "class key (e.g. 'general_winback'), English or Chinese name.",
+             _winback_target, choices=_choices(),
+             mistakes=(Mistake("by_size", lambda d: _winback_target(d, measure="size"),
+                               "the largest class by number of customers is not the one holding the most revenue."),
+                       Mistake("any_r", lambda d: _winback_target(d, low_r_only=False),
+                               "that class bought recently (high R): a win-back campaign is for customers "
+                               "who have gone quiet.")),
+             answer_hint="One of the 8 classes: its key, English or Chinese name (crmlab.rfm.CLASSES)."),
+    Question("q8", "text", 3,
+             "Interpret: why does the number of 重要价值客户 change so much between the mean and the median "
+             "split, and which split would you use to plan a budget for this class? Answer in a few sentences.",
+             None,
+             rubric=("the monetary values (and frequency) are skewed: a few very large customers pull the mean "
+                     "far above the median",
+                     "so a mean split marks few customers as high on M/F, a median split about half of them",
+                     "the choice of split is a business decision: budget per customer, size of the class the "
+                     "campaign can serve",
+                     "a justified choice, e.g. the mean (or a fixed cut-off) for a small premium programme, the "
+                     "median for a broad one"),
+             answer_hint="Write your answer as text in quotes."),
+)
