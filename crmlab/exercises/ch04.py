@@ -12,35 +12,28 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crmlab.exercises.core import ExerciseData, Mistake, Question
+from crmlab.exercises.core import PERCENT_HINT as PERCENT
+from crmlab.exercises.core import RETURNS_HINT as RETURNS
+from crmlab.exercises.core import SHARED_HINT as SHARED
+from crmlab.exercises.core import ExerciseData, Mistake, Question, bought
 
 CHAPTER = "ch04"
 ANALYSIS_DATE = "2026-01-01"       # the day after the last day of the data
 LAST_DAY = "2025-12-31"            # the wrong analysis date: the last order day
 
 
-def _bought(data: ExerciseData, *, returns_removed: bool = True):
-    def compute():
-        from crmlab.transactions import purchases
-        orders = data.table("orders")
-        if not returns_removed:   # the mistake: every order counted as a completed purchase
-            orders = orders.assign(status="completed")
-        return purchases(orders, data.table("order_lines"), verbose=False)
-    return data.memo(("bought", returns_removed), compute)
-
-
 def _member_margin(data: ExerciseData, *, returns_removed: bool = True) -> pd.Series:
     def compute():
-        bought = _bought(data, returns_removed=returns_removed)
+        lines = bought(data, returns_removed=returns_removed)
         ids = data.table("customers")["customer_id"]
-        return bought.groupby("customer_id")["margin"].sum().reindex(ids, fill_value=0.0).clip(lower=0)
+        return lines.groupby("customer_id")["margin"].sum().reindex(ids, fill_value=0.0).clip(lower=0)
     return data.memo(("margin", returns_removed), compute)
 
 
 def _rfm(data: ExerciseData, *, returns_removed: bool = True, as_of: str = ANALYSIS_DATE):
     def compute():
         from crmlab.rfm import rfm_table
-        return rfm_table(_bought(data, returns_removed=returns_removed), as_of=as_of, verbose=False)
+        return rfm_table(bought(data, returns_removed=returns_removed), as_of=as_of, verbose=False)
     return data.memo(("rfm", returns_removed, as_of), compute)
 
 
@@ -50,14 +43,14 @@ def _top20(data, returns_removed=True, buyers_only=False):
     from crmlab.pareto import top_share
     margin = _member_margin(data, returns_removed=returns_removed)
     if buyers_only:
-        margin = margin[margin.index.isin(_bought(data)["customer_id"])]
+        margin = margin[margin.index.isin(bought(data)["customer_id"])]
     return top_share(margin, 0.2)
 
 
 def _top20_revenue(data):
     from crmlab.pareto import top_share
     ids = data.table("customers")["customer_id"]
-    return top_share(_bought(data).groupby("customer_id")["revenue"].sum().reindex(ids, fill_value=0.0), 0.2)
+    return top_share(bought(data).groupby("customer_id")["revenue"].sum().reindex(ids, fill_value=0.0), 0.2)
 
 
 def _gini(data, returns_removed=True):
@@ -68,8 +61,7 @@ def _gini(data, returns_removed=True):
 def _gini_buyers(data):
     from crmlab.pareto import gini
     margin = _member_margin(data)
-    bought = _bought(data)
-    return gini(margin[margin.index.isin(bought["customer_id"])])
+    return gini(margin[margin.index.isin(bought(data)["customer_id"])])
 
 
 # ------------------------------------------------------------------ q3: ABC
@@ -95,7 +87,7 @@ def named_customer(data: ExerciseData) -> str:
         orders = data.table("orders").dropna(subset=["customer_id"])
         ts = pd.to_datetime(orders["order_ts"])
         latest = orders.assign(ts=ts).sort_values(["customer_id", "ts"], kind="stable").groupby("customer_id").tail(1)
-        buyers = set(_bought(data)["customer_id"])
+        buyers = set(bought(data)["customer_id"])
         candidates = latest[(latest["status"] != "completed") & latest["customer_id"].isin(buyers)
                             & (latest["ts"] < pd.Timestamp(LAST_DAY))]
         return str(sorted(candidates["customer_id"])[0])
@@ -144,10 +136,6 @@ def _choices():
     return out
 
 
-SHARED = ("your answer fits the shared sample data, not your own variant: set STUDENT_ID in the first cell "
-          "and run the notebook from the top.")
-RETURNS = ("returned and cancelled orders are not purchases: start from crmlab.transactions.purchases(orders, "
-           "order_lines), which sets them aside.")
 MEMBERS = "count every member of `customers`, also those who never bought (margin 0)."
 PERCENT = "give the share as a fraction between 0 and 1 (e.g. 0.25), not as a percent (25)."
 WRONG_DATE = (f"the analysis date is {ANALYSIS_DATE}, the day after the last day of the data "
@@ -184,7 +172,7 @@ QUESTIONS = (
     Question("q4", "integer", 1,
              f"What is the recency, in days, of the customer named by `show('q4')` at the analysis date "
              f"{ANALYSIS_DATE}?",
-             _recency, tolerance=0,
+             _recency, tolerance=0, detail=lambda d: f"The customer: {named_customer(d)}",
              mistakes=(Mistake("weeks", lambda d: _recency(d, weeks=True),
                                "recency is asked in days, not weeks.", tolerance=0.5),
                        Mistake("date", lambda d: _recency(d, as_of=LAST_DAY), WRONG_DATE),

@@ -28,7 +28,7 @@ from typing import Any, Callable
 import numpy as np
 
 CACHE_VARIABLE = "CRMLAB_CACHE_DIR"
-KINDS = ("number", "integer", "choice", "text")
+KINDS = ("number", "integer", "table", "choice", "text")
 
 
 def cache_folder() -> Path:
@@ -161,6 +161,32 @@ def student_data(student_id: str | None = None, *, cache_dir=None) -> ExerciseDa
     return ExerciseData(folder, student_id)
 
 
+def bought(data: ExerciseData, *, returns_removed: bool = True):
+    """The purchases of ``data`` (crmlab.transactions.purchases), computed once per data set.
+
+    ``returns_removed=False`` is the typical mistake: every order counted as a
+    completed purchase, returns and cancellations included.
+
+    >>> len(bought(ExerciseData(None))) < len(bought(ExerciseData(None), returns_removed=False))
+    True
+    """
+    def compute():
+        from crmlab.transactions import purchases
+        orders = data.table("orders")
+        if not returns_removed:
+            orders = orders.assign(status="completed")
+        return purchases(orders, data.table("order_lines"), verbose=False)
+    return data.memo(("bought", returns_removed), compute)
+
+
+# Hints that several chapters give, in one wording.
+SHARED_HINT = ("your answer fits the shared sample data, not your own variant: set STUDENT_ID in the first cell "
+               "and run the notebook from the top.")
+RETURNS_HINT = ("returned and cancelled orders are not purchases: start from crmlab.transactions.purchases(orders, "
+                "order_lines), which sets them aside.")
+PERCENT_HINT = "give the share as a fraction between 0 and 1 (e.g. 0.25), not as a percent (25)."
+
+
 @dataclass(frozen=True)
 class Mistake:
     """A typical mistake: an alternative computation and the hint it deserves.
@@ -203,6 +229,7 @@ class Question:
     rubric: tuple = ()                            # text kind: points a good answer covers
     answer_hint: str = ""                         # what form the answer takes
     min_words: int = 15                           # text kind: a shorter answer is "not yet"
+    detail: Callable[[ExerciseData], str] | None = None   # what show() adds, e.g. the customer a question names
 
 
 @dataclass(frozen=True)
@@ -242,10 +269,48 @@ def _as_number(answer):
     return value if np.isfinite(value) else None
 
 
+def _as_table(answer):
+    """A table answer as a Series of numbers with string labels, or None.
+
+    A Series, a dict, or a DataFrame with one column (the labels in its index).
+    """
+    import pandas as pd
+    if isinstance(answer, pd.DataFrame):
+        if answer.shape[1] != 1:
+            return None
+        answer = answer.iloc[:, 0]
+    if isinstance(answer, dict):
+        answer = pd.Series(answer, dtype=object)
+    if not isinstance(answer, pd.Series) or answer.empty or answer.index.has_duplicates:
+        return None
+    values = pd.to_numeric(answer, errors="coerce").astype(float)
+    if values.isna().any() or not np.isfinite(values.to_numpy()).all():
+        return None
+    return pd.Series(values.to_numpy(), index=[str(label) for label in answer.index])
+
+
 def _close(a, b, tolerance) -> bool:
     if isinstance(b, str) or isinstance(a, str):
         return a == b
+    if hasattr(a, "index") or hasattr(b, "index"):       # tables: the same rows, every value close
+        a, b = _as_table(a), _as_table(b)
+        return (a is not None and b is not None and set(a.index) == set(b.index)
+                and bool((abs(a - b.reindex(a.index)) <= tolerance + 1e-9).all()))
     return abs(float(a) - float(b)) <= tolerance + 1e-9
+
+
+def _table_rows(given, target) -> str | None:
+    """What is wrong with a table's rows (names of rows only, never a value), or None."""
+    missing = [label for label in target.index if label not in given.index]
+    extra = [label for label in given.index if label not in target.index]
+    if not missing and not extra:
+        return None
+    said = []
+    if missing:
+        said.append("rows missing: " + ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else ""))
+    if extra:
+        said.append("rows that do not belong: " + ", ".join(extra[:5]) + (" ..." if len(extra) > 5 else ""))
+    return "; ".join(said) + "."
 
 
 def normalise_choice(question: Question, answer):
@@ -274,6 +339,15 @@ def judge(question: Question, answer, data: ExerciseData) -> Result:
     'Not yet: A fraction, please.'
     >>> judge(q, None, None).status
     'not yet'
+
+    A table is judged row by row; a wrong set of rows is named, values never are:
+
+    >>> import pandas as pd
+    >>> t = Question("gaps", "table", 2, "?", lambda data: pd.Series({"a": 0.5, "b": -0.25}), tolerance=0.005)
+    >>> judge(t, {"a": 0.5, "b": -0.25}, None).status
+    'correct'
+    >>> judge(t, pd.Series({"a": 0.5}), None).message
+    'Not yet: the table has the wrong rows: rows missing: b.'
     """
     if _blank(answer):
         return Result("not yet", "Not yet: no answer given. " + question.answer_hint)
@@ -287,6 +361,11 @@ def judge(question: Question, answer, data: ExerciseData) -> Result:
         given = normalise_choice(question, answer)
         if given is None:
             return Result("not yet", "Not yet: that is not one of the choices. " + question.answer_hint)
+    elif question.kind == "table":
+        given = _as_table(answer)
+        if given is None:
+            return Result("not yet", "Not yet: give a table of numbers (a Series, a dict, or a DataFrame with "
+                                     "one column, one row per label). " + question.answer_hint)
     else:
         given = _as_number(answer)
         if given is None:
@@ -294,6 +373,10 @@ def judge(question: Question, answer, data: ExerciseData) -> Result:
     target = question.reference(data)
     if _close(given, target, question.tolerance):
         return Result("correct", "Correct.")
+    if question.kind == "table":
+        rows = _table_rows(given, _as_table(target))
+        if rows is not None:
+            return Result("not yet", "Not yet: the table has the wrong rows: " + rows)
     for mistake in question.mistakes:
         try:
             wrong = mistake.compute(data)

@@ -11,8 +11,6 @@ Chapter ch04: 8 questions, on the shared sample data ...
 """
 from __future__ import annotations
 
-from importlib import import_module
-
 import pandas as pd
 
 from crmlab.exercises.core import AnswerStore, judge, student_data
@@ -21,7 +19,8 @@ _SESSION: dict = {}
 
 
 def _questions(chapter):
-    return {q.id: q for q in import_module(f"crmlab.exercises.{chapter}").QUESTIONS}
+    from crmlab.exercises import questions
+    return {q.id: q for q in questions(chapter)}
 
 
 def start(chapter: str, student_id: str | None = None, *, answers_file="crmlab_answers.json") -> dict:
@@ -47,20 +46,19 @@ def _session():
 
 
 def show(question_id: str) -> None:
-    """Print a question (and, for q4, the customer it names).
+    """Print a question, with what it names in the student's data (a customer, a campaign ...).
 
     >>> _ = start("ch04", None)   # doctest: +ELLIPSIS
     Chapter ...
     >>> show("q4")   # doctest: +ELLIPSIS
     q4: What is the recency, in days, of the customer ...
+       The customer: C...
     """
     s = _session()
     q = s["questions"][question_id]
-    text = f"{q.id}: {q.prompt}"
-    module = import_module(f"crmlab.exercises.{s['chapter']}")
-    if hasattr(module, "named_customer") and "show('q4')" in q.prompt:
-        text += f"\n   The customer: {module.named_customer(s['data'])}"
-    print(text)
+    print(f"{q.id}: {q.prompt}")
+    if q.detail is not None:
+        print(f"   {q.detail(s['data'])}")
 
 
 def check(question_id: str, answer) -> str:
