@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from crmlab.exercises import chapters, questions  # noqa: E402
 
-ANSWER_FORM = {"number": "a number", "integer": "a whole number", "choice": "one of the choices",
+ANSWER_FORM = {"number": "a number", "integer": "a whole number", "table": "a table", "choice": "one of the choices",
                "text": "a short text"}
 
 

@@ -6,15 +6,16 @@ In an exercise notebook::
     start("ch04", STUDENT_ID)   # "" = the shared sample data
     check("q1", answer_q1)
 
-The question definitions (:mod:`crmlab.exercises.core`,
-:mod:`crmlab.exercises.ch04`) are plain data and pure functions, apart from
-the display (:mod:`crmlab.exercises.display`).
+The questions of each chapter (:mod:`crmlab.exercises.ch03`,
+:mod:`crmlab.exercises.ch04`, ...) are plain data and pure functions judged by
+:mod:`crmlab.exercises.core`, apart from the display
+(:mod:`crmlab.exercises.display`).
 
 Examples
 --------
 >>> from crmlab.exercises import questions
->>> len(questions("ch04"))
-8
+>>> [q.kind for q in questions("ch04")][:2]
+['number', 'number']
 """
 from crmlab.exercises.display import check, progress, show, start
 

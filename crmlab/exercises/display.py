@@ -7,7 +7,7 @@ and prints.
 Examples
 --------
 >>> session = start("ch04", "")   # doctest: +ELLIPSIS
-Chapter ch04: 8 questions, on the shared sample data ...
+Chapter ch04: ... questions, on the shared sample data ...
 """
 from __future__ import annotations
 
