@@ -199,6 +199,10 @@ def _winback_target(data, measure="sum", low_r_only=True):
     return str(totals[measure].idxmax())
 
 
+CLASS_ANSWER = ("One of the 8 classes: its key (e.g. 'general_winback'), its English name as in crmlab.rfm.CLASSES "
+                "(e.g. 'General to win back') or its Chinese name (e.g. '一般挽留客户').")
+
+
 def rfm_class_choices() -> dict:
     """Every name of the 8 RFM classes (key, English, Chinese) mapped to its key, for choice questions.
 
@@ -322,15 +326,14 @@ QUESTIONS = (
              answer_hint="An amount in yuan (e.g. 1234.56)."),
     Question("q9", "choice", 2,
              "Decide: a win-back campaign (挽回) can reach one class of customers who have not bought recently "
-             "(low R, mean split as in q5). Which class should it target to protect the most revenue? Give the "
-             "class key (e.g. 'general_winback'), English or Chinese name.",
+             "(low R, mean split as in q5). Which class should it target to protect the most revenue?",
              _winback_target, choices=rfm_class_choices(),
              mistakes=(Mistake("by_size", lambda d: _winback_target(d, measure="size"),
                                "the largest class by number of customers is not the one holding the most revenue."),
                        Mistake("any_r", lambda d: _winback_target(d, low_r_only=False),
                                "that class bought recently (high R): a win-back campaign is for customers "
                                "who have gone quiet.")),
-             answer_hint="One of the 8 classes: its key, English or Chinese name (crmlab.rfm.CLASSES)."),
+             answer_hint=CLASS_ANSWER),
     Question("q10", "text", 3,
              "Interpret: why does the number of 重要价值客户 change so much between the mean and the median "
              "split, and which split would you use to plan a budget for this class? Answer in a few sentences.",

@@ -21,7 +21,7 @@ import pandas as pd
 from crmlab.exercises.core import PERCENT_HINT as PERCENT
 from crmlab.exercises.core import RETURNS_HINT as RETURNS
 from crmlab.exercises.core import SHARED_HINT as SHARED
-from crmlab.exercises.ch04 import rfm_class_choices
+from crmlab.exercises.ch04 import CLASS_ANSWER, rfm_class_choices
 from crmlab.exercises.core import ExerciseData, Mistake, Question, bought
 
 CHAPTER = "ch05"
@@ -107,6 +107,8 @@ def _response_uplift(data, way="uplift", points=100.0):
         return float(row["treatment"]) * points
     if way == "all":                 # the treated against every eligible customer, treated ones included
         return float(row["treatment"] - _assignment(data)["responded"].mean()) * points
+    if way == "relative":            # uplift / control rate, read as the uplift
+        return float(row["relative_uplift"]) * points
     return float(row["uplift"]) * points
 
 
@@ -256,6 +258,9 @@ QUESTIONS = (
                        Mistake("all_customers", lambda d: _response_uplift(d, "all"),
                                "compare the treatment group with the control group, not with all the customers "
                                "of the experiment (the treated ones are among them).", tolerance=0.05),
+                       Mistake("relative", lambda d: _response_uplift(d, "relative"),
+                               "that is the relative uplift (the uplift divided by the control group's rate): "
+                               "give the difference of the two response rates.", tolerance=0.05),
                        Mistake("shared", lambda d: _response_uplift(d.shared()), SHARED, tolerance=0.05)),
              answer_hint="Percentage points, to 2 decimals (e.g. 1.23), negative if the coupon lowered the "
                          "response."),
@@ -315,8 +320,9 @@ QUESTIONS = (
              f"split, of the purchases before {START}: rfm_from_orders(orders, order_lines, as_of=\"{START}\")). "
              "Choose the class in which the coupon brought the most incremental revenue in "
              f"{EXPERIMENT}: join each customer's class to campaign_assignment by customer_id and use "
-             "crmlab.campaigns.campaign_return(..., by=\"rfm_class\"), column incremental_revenue. Give the class "
-             "key (e.g. 'general_winback'), English or Chinese name.",
+             "crmlab.campaigns.campaign_return(..., by=\"rfm_class\"), column incremental_revenue (the cost_per_contact "
+             "and margin_rate you pass do not change it; assigned customers without a purchase before "
+             f"{START} have no class and are set aside).",
              _target_class, choices=rfm_class_choices(),
              mistakes=(Mistake("report", lambda d: _target_class(d, "report"),
                                "that class's treated customers spent the most, but much of it they would have "
@@ -325,7 +331,7 @@ QUESTIONS = (
                        Mistake("response", lambda d: _target_class(d, "response"),
                                "that class has the largest uplift in response rate; the criterion is the "
                                "incremental revenue (yuan), which also counts how many customers the class has.")),
-             answer_hint="One of the 8 classes: its key, English or Chinese name (crmlab.rfm.CLASSES)."),
+             answer_hint=CLASS_ANSWER),
     Question("q9", "text", 3,
              f"Interpret: a colleague proposes to judge {EXPERIMENT} by comparing the treated customers' purchases "
              "in September with their purchases in August (a before/after comparison). Why does the comparison of "

@@ -263,7 +263,7 @@ QUESTIONS = (
              "What (需求内容) does the customer named by `show('q2')` spend their money on? From the same purchase "
              "lines, give for each of the six categories (the `category` column: apparel, baby, beauty, "
              "electronics, food, home) the customer's revenue in CNY: the sum of `net_amount`, what the customer "
-             "paid.",
+             "paid (0 for a category the customer never bought).",
              _customer_spend, tolerance=0.5, detail=lambda d: f"The customer: {profile_customer(d)}",
              mistakes=(Mistake("gross", lambda d: _customer_spend(d, paid=False),
                                "revenue is what the customer paid, net_amount (after the discount), not "
@@ -282,7 +282,7 @@ QUESTIONS = (
                                "give the interval in days, not weeks."),
                        Mistake("returns", lambda d: _days_between(d, returns_removed=False), RETURNS),
                        Mistake("shared", lambda d: _days_between(d.shared()), SHARED)),
-             answer_hint="One row per class key (e.g. 'important_value'), the number of days."),
+             answer_hint="One row per class key (e.g. 'important_value'), the number of days to 1 decimal."),
     Question("q4", "number", 1,
              "What is bought together (关联规则)? Run `association_rules(lines, basket_col='customer_id', "
              "item_col='subcategory')` (crmlab.recommend): a basket is all the purchases of one customer, an item "
@@ -323,8 +323,8 @@ QUESTIONS = (
                                "that is the best-seller the customer has not bought (the popularity baseline); "
                                "the co-purchase model scores items by the rules from what this customer "
                                "bought.")),
-             answer_hint="A sub-category: its Chinese name as in the data (e.g. '口红') or its English name "
-                         "(e.g. 'lipstick', see crmlab.exercises.ch06.SUBCATEGORIES)."),
+             answer_hint="A sub-category as in the `subcategory` column of `products` (e.g. '口红'), or its "
+                         "English name (e.g. 'lipstick')."),
     Question("q7", "choice", 2,
              f"Decide: the company wants to customise (定制) its offer for the customers whose preferred price band "
              f"is low (top_price_band == '{SEGMENT_BAND}' in q1's profile). Use Gilmore and Pine's comparison "
@@ -332,7 +332,8 @@ QUESTIONS = (
              f"change the product (changes_product) if the segment is worth it — its customers' mean "
              f"spend_per_purchase is at or above the mean over all customers in the profile; change the "
              f"presentation (changes_presentation) if the company knows the segment too little to tailor from "
-             f"behaviour alone — its customers' mean number of purchases is below the mean over all customers in "
+             f"behaviour alone — its customers' mean `purchases` (the profile's column: all their purchases, not "
+             f"purchases_last_12m) is below the mean over all customers in "
              f"the profile. Which of the four types (规模定制方式) fits this segment?",
              _customisation, choices=_type_choices(),
              mistakes=(Mistake("swapped", lambda d: _customisation(d, swapped=True),
