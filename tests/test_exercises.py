@@ -158,12 +158,14 @@ def test_an_unknown_wrong_answer_gets_a_plain_hint_without_the_target(datas, cha
 
 @pytest.mark.parametrize("chapter, q", [(c, q) for c, q in NUMERIC if q.kind == "table"],
                          ids=_ids([(c, q) for c, q in NUMERIC if q.kind == "table"]))
-def test_a_table_with_wrong_rows_is_told_which_rows(datas, chapter, q):
+def test_a_table_with_wrong_or_empty_rows_is_told_which_rows(datas, chapter, q):
     data = datas[STUDENTS[0]]
     typed = as_typed(q, q.reference(data))
     first = next(iter(typed))
     result = judge(q, {k: v for k, v in typed.items() if k != first}, data)
     assert result.status == "not yet" and f"rows missing: {first}" in result.message
+    result = judge(q, {**typed, first: float("nan")}, data)     # e.g. a class with no interval to average
+    assert result.status == "not yet" and f"no number in the rows {first} (NaN)" in result.message
 
 
 @pytest.mark.parametrize("chapter, q", TEXT, ids=_ids(TEXT))

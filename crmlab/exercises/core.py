@@ -269,11 +269,9 @@ def _as_number(answer):
     return value if np.isfinite(value) else None
 
 
-def _as_table(answer):
-    """A table answer as a Series of numbers with string labels, or None.
-
-    A Series, a dict, or a DataFrame with one column (the labels in its index).
-    """
+def _table_values(answer):
+    """A table answer as a Series of floats (NaN where a row holds no number) with string labels,
+    or None if it is not a table: a Series, a dict, or a DataFrame with one column."""
     import pandas as pd
     if isinstance(answer, pd.DataFrame):
         if answer.shape[1] != 1:
@@ -283,10 +281,15 @@ def _as_table(answer):
         answer = pd.Series(answer, dtype=object)
     if not isinstance(answer, pd.Series) or answer.empty or answer.index.has_duplicates:
         return None
-    values = pd.to_numeric(answer, errors="coerce").astype(float)
-    if values.isna().any() or not np.isfinite(values.to_numpy()).all():
-        return None
-    return pd.Series(values.to_numpy(), index=[str(label) for label in answer.index])
+    values = pd.to_numeric(answer, errors="coerce").astype(float).to_numpy()
+    return pd.Series(np.where(np.isfinite(values), values, np.nan), index=[str(label) for label in answer.index])
+
+
+def _as_table(answer):
+    """A table answer as a Series of numbers with string labels, or None (not a table, or a row
+    without a number)."""
+    values = _table_values(answer)
+    return None if values is None or values.isna().any() else values
 
 
 def _close(a, b, tolerance) -> bool:
@@ -348,6 +351,8 @@ def judge(question: Question, answer, data: ExerciseData) -> Result:
     'correct'
     >>> judge(t, pd.Series({"a": 0.5}), None).message
     'Not yet: the table has the wrong rows: rows missing: b.'
+    >>> judge(t, {"a": 0.5, "b": float("nan")}, None).message   # doctest: +ELLIPSIS
+    'Not yet: the table has no number in the rows b (NaN): ...'
     """
     if _blank(answer):
         return Result("not yet", "Not yet: no answer given. " + question.answer_hint)
@@ -362,6 +367,12 @@ def judge(question: Question, answer, data: ExerciseData) -> Result:
         if given is None:
             return Result("not yet", "Not yet: that is not one of the choices. " + question.answer_hint)
     elif question.kind == "table":
+        values = _table_values(answer)
+        if values is not None and values.isna().any():
+            empty = list(values.index[values.isna()])
+            return Result("not yet", "Not yet: the table has no number in the rows " + ", ".join(empty[:5])
+                          + (" ..." if len(empty) > 5 else "") + " (NaN): check how these rows are computed, "
+                          "or whether they belong in the table. " + question.answer_hint)
         given = _as_table(answer)
         if given is None:
             return Result("not yet", "Not yet: give a table of numbers (a Series, a dict, or a DataFrame with "
