@@ -204,6 +204,13 @@ def test_the_cache_holds_the_tables_only_and_is_deterministic(cache, datas, tmp_
     assert (again.data_dir / "retail" / "orders.csv").read_bytes() == (folder / "retail" / "orders.csv").read_bytes()
 
 
+def test_a_cache_folder_that_cannot_be_written_is_named_with_the_fix(tmp_path):
+    blocked = tmp_path / "a_file"
+    blocked.write_text("not a folder")
+    with pytest.raises(OSError, match=r"Cannot write your data to the cache folder .*a_file.*CRMLAB_CACHE_DIR"):
+        student_data("2025000001", cache_dir=blocked / "cache")
+
+
 # ----------------------------------------------------------------- nothing gives an answer away
 
 def _values(q, value):

@@ -148,8 +148,14 @@ def student_data(student_id: str | None = None, *, cache_dir=None) -> ExerciseDa
     folder = root / "students" / _student_key(student_id)
     if not (folder / "retail" / "orders.csv").exists():
         from crmlab.generator import generate
-        root.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix="generating-", dir=root))
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            work = Path(tempfile.mkdtemp(prefix="generating-", dir=root))
+        except OSError as error:
+            raise OSError(f"Cannot write your data to the cache folder {root} ({error.strerror}). Set "
+                          f"{CACHE_VARIABLE} to a folder you can write to, e.g. run "
+                          f"os.environ[{CACHE_VARIABLE!r}] = 'crmlab_cache' (after import os) before "
+                          "start(...).") from None
         try:
             generate(work, student_id=student_id)
             folder.mkdir(parents=True, exist_ok=True)
