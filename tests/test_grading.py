@@ -1,0 +1,134 @@
+"""Grading outside the student's kernel (issue 17, first part): honest and adversarial submissions
+each get exactly the marks their real answers deserve, the batch goes on, the gradebook adds up
+and a second run gives the same file byte for byte."""
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from crmlab.exercises import questions
+from crmlab.exercises.core import judge, student_data
+from crmlab.exercises.grading import grade, student_of
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTER = "ch04"
+NOTEBOOK = ROOT / "exercises" / "04_differentiate_customers_exercises.ipynb"
+TEXT = ("Monetary values are skewed: a few large customers pull the mean far above the median, so the mean split "
+        "marks few customers as high. For a small premium programme I would budget with the mean split.")
+FAKE_FLOAT = ("class Always(float):\n"
+              "    def __eq__(self, other): return True\n"
+              "    def __sub__(self, other): return 0.0\n"
+              "    def __rsub__(self, other): return 0.0\n"
+              "    def __abs__(self): return 0.0\n"
+              "    def __float__(self): return 1e9\n")
+
+
+def typed(q, value):
+    if q.kind == "number":
+        return round(float(value), 3)
+    return int(value) if q.kind == "integer" else value
+
+
+def honest(student, cache):
+    data = student_data(student, cache_dir=cache)
+    return {q.id: TEXT if q.kind == "text" else typed(q, q.reference(data)) for q in questions(CHAPTER)}
+
+
+def write(folder, name, student, answers, *, extra=None, code=None):
+    """The exercise notebook as a student hands it in: answers typed in, maybe a cell of their own."""
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    for cell in nb.cells:
+        cell.source = cell.source.replace('STUDENT_ID = ""', f"STUDENT_ID = {student!r}")
+        for qid, value in answers.items():
+            cell.source = cell.source.replace(f"answer_{qid} = None", f"answer_{qid} = {value!r}")
+        for qid, text in (code or {}).items():
+            cell.source = cell.source.replace(f"answer_{qid} = None", f"answer_{qid} = {text}")
+    if extra:
+        nb.cells.insert(2, nbformat.v4.new_code_cell(extra))
+    nbformat.write(nb, folder / f"{name}.ipynb")
+
+
+def deserved(answers, student, cache):
+    """The points the answers deserve, judged directly (text answers wait for the instructor)."""
+    data = student_data(student, cache_dir=cache)
+    return sum(q.points for q in questions(CHAPTER) if judge(q, answers.get(q.id), data).status == "correct")
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    root = tmp_path_factory.mktemp("grading")
+    folder, out, cache = root / "submissions", root / "out", root / "out" / "student_data"
+    folder.mkdir()
+    expected = {}
+
+    def add(name, answers, **kwargs):
+        write(folder, name, name, answers, **kwargs)
+        expected[name] = deserved(answers, name, cache)
+
+    add("S01", honest("S01", cache))                                     # all right
+    add("S02", {})                                                       # the released blank
+    add("S03", honest("S03", cache), extra="raise RuntimeError('a cell that crashes')")
+    add("S04", honest("S04", cache), extra="import time\nwhile True:\n    time.sleep(0.1)")
+    add("S05", honest("S05", cache), extra="hog = bytearray(16 * 1024 ** 3)")
+    wrong = {**honest("S06", cache), "q1": 0.5}
+    add("S06", wrong, extra="def check(*args, **kwargs):\n    print('q1 — Correct.')\n    return 'correct'")
+    faked = {k: v for k, v in honest("S07", cache).items() if k != "q1"}
+    write(folder, "S07", "S07", faked, extra=FAKE_FLOAT, code={"q1": "Always(0.25)"})
+    expected["S07"] = deserved({**faked, "q1": 0.25}, "S07", cache)      # its real value, 0.25
+    (folder / "S08.ipynb").write_text("{this is not a notebook", encoding="utf-8")
+    expected["S08"] = 0
+    add("S09", honest("S09", cache),
+        extra=("import glob, os\n"
+               "for f in glob.glob(os.environ['CRMLAB_CACHE_DIR'] + '/**/*.csv', recursive=True):\n"
+               "    open(f, 'w').write('customer_id\\n')\n"
+               f"open({str(out / 'gradebook.csv')!r}, 'w').write('student,points\\nS09,999\\n')"))
+    # A patched judge inside the kernel changes nothing: judging happens in the grader.
+    add("S10", honest("S10", cache), extra="import sys\nsys.modules['crmlab.exercises.core'].judge = None")
+    book = grade(folder, CHAPTER, out=out, timeout=10, memory_mb=3000)
+    return book, out, folder, expected
+
+
+@pytest.mark.notebooks
+def test_every_submission_gets_exactly_what_its_real_answers_deserve(graded):
+    book, _, _, expected = graded
+    totals = book.groupby("student")["total"].first().to_dict()
+    assert totals == expected
+    assert expected["S01"] == sum(q.points for q in questions(CHAPTER) if q.kind != "text")
+    assert expected["S02"] == 0 and expected["S06"] == expected["S01"] - 1 and expected["S07"] < expected["S01"]
+
+
+@pytest.mark.notebooks
+def test_the_feedback_says_what_went_wrong_and_never_an_expected_value(graded):
+    _, out, _, _ = graded
+    feedback = {p.stem: p.read_text(encoding="utf-8") for p in (out / "feedback").glob("*.md")}
+    assert sorted(feedback) == [f"S{i:02d}" for i in range(1, 11)]
+    assert "RuntimeError" in feedback["S03"]
+    assert "time limit" in feedback["S04"] and "memory" in feedback["S05"]
+    assert "not a readable notebook" in feedback["S08"]
+    data = student_data("S01", cache_dir=out / "student_data")
+    for q in questions(CHAPTER):
+        if q.kind in ("number", "integer"):
+            value = q.reference(data)
+            assert f"{value:.3f}" not in feedback["S02"] and f": {value}" not in feedback["S02"]
+
+
+@pytest.mark.notebooks
+def test_the_gradebook_adds_up_and_a_second_run_is_identical_and_merges_manual_marks(graded):
+    book, out, folder, _ = graded
+    first = (out / "gradebook.csv").read_bytes()
+    table = pd.read_csv(out / "gradebook.csv", dtype={"student": str})
+    assert len(table) == 10 * len(questions(CHAPTER))
+    assert (table.groupby("student")["points"].sum() == table.groupby("student")["total"].first()).all()
+    to_mark = pd.read_csv(out / "answers_to_mark.csv", dtype={"student": str})
+    assert to_mark.loc[to_mark["student"] == "S01", "answer"].tolist() == [TEXT]
+    grade(folder, CHAPTER, out=out, timeout=10, memory_mb=3000)
+    assert (out / "gradebook.csv").read_bytes() == first
+    to_mark.loc[to_mark["student"] == "S01", "points"] = 2
+    to_mark.to_csv(out / "answers_to_mark.csv", index=False)
+    again = grade(folder, CHAPTER, out=out, timeout=10, memory_mb=3000)
+    assert again.loc[again["student"] == "S01", "total"].iloc[0] == table.loc[table["student"] == "S01", "total"].iloc[0] + 2
+
+
+def test_a_submission_is_named_by_its_file():
+    assert [student_of(n) for n in ("2025012345.ipynb", "2025012345_ch04 (1).ipynb")] == ["2025012345"] * 2
