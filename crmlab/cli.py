@@ -1,14 +1,20 @@
-"""Command line of the kit: ``crmlab data ...``.
+"""Command line of the kit: ``crmlab data ...`` and ``crmlab course ...``.
 
     crmlab data generate [--out FOLDER] [--customers N] [--seed S] [--student-id ID]
     crmlab data generate-airline [--out FOLDER] [--members N] [--seed S] [--student-id ID]
     crmlab data tables
+    crmlab course grade FOLDER --chapter chNN [--out FOLDER] [--workers N] [--timeout S] [--memory-mb M]
 
 ``crmlab data generate --out datasets`` rewrites the sample company the kit
 ships and ``crmlab data generate-airline --out datasets`` the airline case
 (both byte-identical to the committed files); ``--student-id`` writes a
 student's own variant with its answer key in ``FOLDER/retail_truth`` (or
 ``FOLDER/airline_truth``).
+
+``crmlab course grade`` grades a folder of submitted exercise notebooks (one
+per student, named by the student id) outside the students' kernels and
+writes the gradebook, the feedback and the text answers to mark
+(:func:`crmlab.exercises.grading.grade`).
 """
 from __future__ import annotations
 
@@ -33,6 +39,14 @@ def _parser() -> argparse.ArgumentParser:
     air.add_argument("--seed", type=int, default=None, help="random seed (default: the kit's)")
     air.add_argument("--student-id", default=None, help="write this student's own variant")
     data.add_parser("tables", help="list the tables and what they hold")
+    course = sub.add_parser("course", help="grade a class's exercise notebooks").add_subparsers(dest="command", required=True)
+    grade = course.add_parser("grade", help="grade every submitted notebook of a folder (批改)")
+    grade.add_argument("folder", help="the submitted notebooks, named STUDENTID.ipynb or STUDENTID_....ipynb")
+    grade.add_argument("--chapter", required=True, help="the chapter they answer, e.g. ch04")
+    grade.add_argument("--out", default="grading", help="where to write the gradebook and feedback (default: grading)")
+    grade.add_argument("--workers", type=int, default=None, help="submissions run at once (default: the CPU cores)")
+    grade.add_argument("--timeout", type=int, default=300, help="seconds per notebook (default: 300)")
+    grade.add_argument("--memory-mb", type=int, default=4096, help="memory limit per notebook (default: 4096)")
     return parser
 
 
@@ -76,6 +90,22 @@ def main(argv=None) -> int:
 
             with pd.option_context("display.max_colwidth", 70, "display.width", 160):
                 print(list_tables()[["zh", "n_columns", "truth", "description"]])
+        elif args.command == "grade":
+            from pathlib import Path
+
+            from crmlab.exercises import chapters
+            from crmlab.exercises.grading import GRADEBOOK, grade
+
+            if args.chapter not in chapters():
+                raise CrmlabInputError(f"--chapter {args.chapter!r} has no exercises; the chapters are "
+                                       + ", ".join(chapters()) + ".")
+            if not Path(args.folder).is_dir():
+                raise CrmlabInputError(f"{args.folder} is not a folder: give the folder of submitted notebooks.")
+            book = grade(args.folder, args.chapter, out=args.out, workers=args.workers, timeout=args.timeout,
+                         memory_mb=args.memory_mb)
+            students = book["student"].nunique()
+            print(f"{students} submissions graded: {Path(args.out) / GRADEBOOK}, feedback in "
+                  f"{Path(args.out) / 'feedback'}, text answers to mark in {Path(args.out) / 'answers_to_mark.csv'}")
         if args.command.startswith("generate"):
             for name, path in sorted(paths.items()):
                 print(f"{name:22s} {path}")

@@ -132,3 +132,17 @@ def test_the_gradebook_adds_up_and_a_second_run_is_identical_and_merges_manual_m
 
 def test_a_submission_is_named_by_its_file():
     assert [student_of(n) for n in ("2025012345.ipynb", "2025012345_ch04 (1).ipynb")] == ["2025012345"] * 2
+
+
+def test_the_command_line_grades_a_folder_and_refuses_an_unknown_chapter(tmp_path, capsys):
+    from crmlab.cli import main
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    (folder / "2025000002_ch04.ipynb").write_text("not a notebook", encoding="utf-8")
+    assert main(["course", "grade", str(folder), "--chapter", "ch09", "--out", str(tmp_path / "out")]) == 2
+    assert "the chapters are ch03" in capsys.readouterr().err
+    assert main(["course", "grade", str(folder), "--chapter", "ch04", "--out", str(tmp_path / "out")]) == 0
+    assert "1 submissions graded" in capsys.readouterr().out
+    table = pd.read_csv(tmp_path / "out" / "gradebook.csv", dtype={"student": str})
+    assert set(table["student"]) == {"2025000002"} and table["total"].eq(0).all()
+    assert "not a readable notebook" in (tmp_path / "out" / "feedback" / "2025000002.md").read_text(encoding="utf-8")
