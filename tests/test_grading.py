@@ -85,6 +85,7 @@ def graded(tmp_path_factory):
                f"open({str(out / 'gradebook.csv')!r}, 'w').write('student,points\\nS09,999\\n')"))
     # A patched judge inside the kernel changes nothing: judging happens in the grader.
     add("S10", honest("S10", cache), extra="import sys\nsys.modules['crmlab.exercises.core'].judge = None")
+    add("S11", honest("S11", cache), extra="import os\nos._exit(3)")    # kills its kernel: run again without it
     book = grade(folder, CHAPTER, out=out, timeout=10, memory_mb=3000)
     return book, out, folder, expected
 
@@ -102,10 +103,11 @@ def test_every_submission_gets_exactly_what_its_real_answers_deserve(graded):
 def test_the_feedback_says_what_went_wrong_and_never_an_expected_value(graded):
     _, out, _, _ = graded
     feedback = {p.stem: p.read_text(encoding="utf-8") for p in (out / "feedback").glob("*.md")}
-    assert sorted(feedback) == [f"S{i:02d}" for i in range(1, 11)]
+    assert sorted(feedback) == [f"S{i:02d}" for i in range(1, 12)]
     assert "RuntimeError" in feedback["S03"]
     assert "time limit" in feedback["S04"] and "memory" in feedback["S05"]
     assert "not a readable notebook" in feedback["S08"]
+    assert "cell 3 stopped the kernel; the notebook was run again without it" in feedback["S11"]
     data = student_data("S01", cache_dir=out / "student_data")
     for q in questions(CHAPTER):
         if q.kind in ("number", "integer"):
@@ -118,7 +120,7 @@ def test_the_gradebook_adds_up_and_a_second_run_is_identical_and_merges_manual_m
     book, out, folder, _ = graded
     first = (out / "gradebook.csv").read_bytes()
     table = pd.read_csv(out / "gradebook.csv", dtype={"student": str})
-    assert len(table) == 10 * len(questions(CHAPTER))
+    assert len(table) == 11 * len(questions(CHAPTER))
     assert (table.groupby("student")["points"].sum() == table.groupby("student")["total"].first()).all()
     to_mark = pd.read_csv(out / "answers_to_mark.csv", dtype={"student": str})
     assert to_mark.loc[to_mark["student"] == "S01", "answer"].tolist() == [TEXT]

@@ -63,13 +63,26 @@ def main(notebook: str, answers: str, question_ids: str, cell_timeout: str) -> i
             cell.outputs, cell.execution_count = [], None
     setup = f"__CRMLAB_ANSWERS = {answers!r}\n__CRMLAB_QUESTIONS = {question_ids.split(',')!r}\n"
     nb.cells.append(nbformat.v4.new_code_cell(setup + EXTRACT))
-    client = NotebookClient(nb, timeout=int(cell_timeout), allow_errors=True, interrupt_on_timeout=True,
-                            record_timing=False)
     notes = []
-    try:
-        client.execute()
-    except DeadKernelError:
-        notes.append("the kernel died (a crash or the memory limit); answers set before that are lost")
+    # A cell that kills the kernel (os._exit, a crash of native code) is left out and the notebook run
+    # again from the top, so that the answers of the other cells still count; a few times at most.
+    for _ in range(3):
+        running = []
+        client = NotebookClient(nb, timeout=int(cell_timeout), allow_errors=True, interrupt_on_timeout=True,
+                                record_timing=False, on_cell_execute=lambda cell, cell_index: running.append(cell_index))
+        try:
+            client.execute()
+            break
+        except DeadKernelError:
+            dead = running[-1] if running else None
+            if dead is None or dead == len(nb.cells) - 1:
+                notes.append("the kernel died; no answers could be taken out")
+                break
+            notes.append(f"cell {dead + 1} stopped the kernel; the notebook was run again without it")
+            nb.cells[dead].source = "# left out by the grader: this cell stopped the kernel"
+            for cell in nb.cells:
+                if cell.cell_type == "code":
+                    cell.outputs, cell.execution_count = [], None
     said = {"KeyboardInterrupt": f"ran longer than the time limit ({cell_timeout} s) and was stopped",
             "MemoryError": "ran out of memory (the grader's limit)"}
     for i, cell in enumerate(nb.cells[:-1]):
