@@ -148,3 +148,13 @@ def test_the_command_line_grades_a_folder_and_refuses_an_unknown_chapter(tmp_pat
     table = pd.read_csv(tmp_path / "out" / "gradebook.csv", dtype={"student": str})
     assert set(table["student"]) == {"2025000002"} and table["total"].eq(0).all()
     assert "not a readable notebook" in (tmp_path / "out" / "feedback" / "2025000002.md").read_text(encoding="utf-8")
+
+
+def test_while_the_grader_runs_a_notebook_its_checks_compute_nothing(monkeypatch, tmp_path, capsys):
+    from crmlab.exercises import check, start
+    monkeypatch.chdir(tmp_path)
+    start(CHAPTER, None)
+    monkeypatch.setenv("CRMLAB_GRADING", "1")
+    assert check("q1", 0.5) == "handed in"
+    assert capsys.readouterr().out.endswith("q1 — handed in.\n")
+    assert not (tmp_path / "crmlab_answers.json").exists()

@@ -11,9 +11,13 @@ Chapter ch04: ... questions, on the shared sample data ...
 """
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 
 from crmlab.exercises.core import AnswerStore, judge, student_data
+
+GRADING_VARIABLE = "CRMLAB_GRADING"   # set by the grader while it runs a submission
 
 _SESSION: dict = {}
 
@@ -72,6 +76,10 @@ def check(question_id: str, answer) -> str:
     """
     s = _session()
     q = s["questions"][question_id]
+    if os.environ.get(GRADING_VARIABLE):
+        # The grader judges the answers itself, outside this kernel: nothing to compute here.
+        print(f"{question_id} — handed in.")
+        return "handed in"
     try:
         result = judge(q, answer, s["data"])
     except Exception as error:   # noqa: BLE001 - feedback, never a crash in the student's notebook

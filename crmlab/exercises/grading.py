@@ -35,6 +35,7 @@ import pandas as pd
 
 from crmlab.exercises import questions
 from crmlab.exercises.core import judge, student_data
+from crmlab.exercises.display import GRADING_VARIABLE
 
 GRADEBOOK = "gradebook.csv"
 TO_MARK = "answers_to_mark.csv"     # the text answers; the instructor fills its "points" column
@@ -115,7 +116,7 @@ def run_submission(path, chapter: str, *, cache_dir, timeout: int = 300, memory_
         own = student_data(submission.student, cache_dir=cache_dir)
         shutil.copytree(own.data_dir, work / "cache" / "students" / own.data_dir.name)
         nbformat.write(nb, work / "submission.ipynb")
-        env = {**os.environ, "CRMLAB_CACHE_DIR": str(work / "cache"), "OPENBLAS_NUM_THREADS": "1",
+        env = {**os.environ, "CRMLAB_CACHE_DIR": str(work / "cache"), GRADING_VARIABLE: "1", "OPENBLAS_NUM_THREADS": "1",
                "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
         answers = work / "answers.json"
         process = subprocess.Popen(
