@@ -53,7 +53,11 @@ def student_of(filename: str) -> str:
 
 @dataclass
 class Submission:
-    """What one notebook submitted: its plain answers and what happened while it ran."""
+    """What one notebook submitted: its plain answers and what happened while it ran.
+
+    >>> Submission("2025012345", {"q1": 0.5}).answers["q1"]
+    0.5
+    """
 
     student: str
     answers: dict = field(default_factory=dict)
@@ -101,6 +105,16 @@ def run_submission(path, chapter: str, *, cache_dir, timeout: int = 300, memory_
     Submission
         ``answers`` maps question ids to plain values (None when absent or not plain data);
         ``notes`` says what went wrong while running (a cell's error, a time-out, a crash).
+
+    Examples
+    --------
+    A file that is not a notebook gives no answers, and says so:
+
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "S1.ipynb").write_text("not a notebook")
+    >>> run_submission(folder / "S1.ipynb", "ch04", cache_dir=folder / "cache").notes
+    ['not a readable notebook (NotJSONError): no answers']
     """
     path = Path(path)
     submission = Submission(student_of(path.name))
@@ -150,7 +164,15 @@ def run_submission(path, chapter: str, *, cache_dir, timeout: int = 300, memory_
 
 
 def judge_submission(submission: Submission, chapter: str, *, cache_dir) -> pd.DataFrame:
-    """One row per question: status, points, max_points and the feedback message (no expected value)."""
+    """One row per question: status, points, max_points and the feedback message (no expected value).
+
+    >>> import tempfile
+    >>> rows = judge_submission(Submission("S1", {"q1": 50}), "ch04", cache_dir=tempfile.mkdtemp())
+    >>> rows.loc[0, "question"], rows.loc[0, "status"], int(rows["points"].sum())
+    ('q1', 'not yet', 0)
+    >>> rows.loc[0, "feedback"]
+    'Not yet: give the share as a fraction between 0 and 1 (e.g. 0.25), not as a percent (25).'
+    """
     data = student_data(submission.student, cache_dir=cache_dir)
     rows = []
     for q in questions(chapter):
@@ -185,6 +207,17 @@ def grade(folder, chapter: str, *, out, cache_dir=None, workers: int | None = No
     -------
     DataFrame
         The gradebook.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "S1_ch04.ipynb").write_text("not a notebook")
+    >>> book = grade(folder, "ch04", out=folder / "out")
+    >>> book.columns.tolist()
+    ['student', 'question', 'status', 'points', 'max_points', 'total']
+    >>> sorted(p.name for p in (folder / "out").iterdir())
+    ['answers_to_mark.csv', 'feedback', 'gradebook.csv', 'student_data']
     """
     folder, out = Path(folder), Path(out)
     cache_dir = Path(cache_dir) if cache_dir is not None else out / "student_data"
