@@ -167,11 +167,11 @@ def judge_submission(submission: Submission, chapter: str, *, cache_dir) -> pd.D
     """One row per question: status, points, max_points and the feedback message (no expected value).
 
     >>> import tempfile
-    >>> rows = judge_submission(Submission("S1", {"q1": 50}), "ch04", cache_dir=tempfile.mkdtemp())
+    >>> rows = judge_submission(Submission("S1", {"q1": None}), "ch04", cache_dir=tempfile.mkdtemp())
     >>> rows.loc[0, "question"], rows.loc[0, "status"], int(rows["points"].sum())
     ('q1', 'not yet', 0)
     >>> rows.loc[0, "feedback"]
-    'Not yet: give the share as a fraction between 0 and 1 (e.g. 0.25), not as a percent (25).'
+    'Not yet: no answer given. A fraction between 0 and 1, to 3 decimals (e.g. 0.123).'
     """
     data = student_data(submission.student, cache_dir=cache_dir)
     rows = []
