@@ -83,6 +83,14 @@ def _class_a(data, returns_removed=True, by="value"):
 
 # ------------------------------------------------------------------ q4: recency of a named customer
 
+def _latest_orders(data: ExerciseData) -> pd.DataFrame:
+    """Each customer's latest order, whatever its status (q4 and q7 name a customer by it)."""
+    def compute():
+        orders = data.table("orders").dropna(subset=["customer_id"])
+        return orders.sort_values(["customer_id", "order_ts"], kind="stable").groupby("customer_id").tail(1)
+    return data.memo("latest_orders", compute)
+
+
 def named_customer(data: ExerciseData) -> str:
     """The customer q4 asks about: the first (by id) buyer whose latest order was returned or cancelled.
 
@@ -92,12 +100,10 @@ def named_customer(data: ExerciseData) -> str:
     True
     """
     def compute():
-        orders = data.table("orders").dropna(subset=["customer_id"])
-        ts = pd.to_datetime(orders["order_ts"])
-        latest = orders.assign(ts=ts).sort_values(["customer_id", "ts"], kind="stable").groupby("customer_id").tail(1)
+        latest = _latest_orders(data)
         buyers = set(bought(data)["customer_id"])
         candidates = latest[(latest["status"] != "completed") & latest["customer_id"].isin(buyers)
-                            & (latest["ts"] < pd.Timestamp(LAST_DAY))]
+                            & (latest["order_ts"] < pd.Timestamp(LAST_DAY))]
         return str(sorted(candidates["customer_id"])[0])
     return data.memo("named_customer", compute)
 
@@ -147,9 +153,7 @@ def clv_customer(data: ExerciseData) -> str:
     """
     def compute():
         table, _ = _bgnbd(data)
-        orders = data.table("orders").dropna(subset=["customer_id"])
-        ts = pd.to_datetime(orders["order_ts"])
-        latest = orders.assign(ts=ts).sort_values(["customer_id", "ts"], kind="stable").groupby("customer_id").tail(1)
+        latest = _latest_orders(data)
         returned_last = set(latest.loc[latest["status"] == "returned", "customer_id"])
         last_bought = bought(data).groupby("customer_id")["order_ts"].max()
         active = ((table["repeat_purchases"] >= 3) & (table["first_purchase"] < pd.Timestamp("2025-01-01"))

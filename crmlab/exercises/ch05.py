@@ -33,11 +33,6 @@ RATE = 0.02                     # q3: the percentage of sales (2 %)
 FOLLOW_UP_DAYS = 180            # q7's mistake: buying again only within this many days
 
 
-def _memo(data: ExerciseData, key, compute):
-    """data.memo under this chapter's own keys (the data object is shared with other chapters)."""
-    return data.memo(("ch05", key), compute)
-
-
 # ------------------------------------------------------------------ q1: response rate per channel
 
 def _everyday(data: ExerciseData, *, experiment=False):
@@ -48,7 +43,7 @@ def _everyday(data: ExerciseData, *, experiment=False):
 
 def _response_rates(data, experiment=False, scale=1000.0):
     from crmlab.touchpoints import channel_summary
-    rates = _memo(data, ("rates", experiment), lambda: channel_summary(
+    rates = data.memo(("rates", experiment), lambda: channel_summary(
         _everyday(data, experiment=experiment), by="channel", verbose=False)["response_rate"])
     rates = rates.reindex(COMPANY_CHANNELS)
     return pd.Series(rates.to_numpy(float) * scale, index=COMPANY_CHANNELS)
@@ -71,7 +66,7 @@ def _decay(data, waves="before", complement=False):
         fit = contact_fatigue(log[log["campaign_id"].isin(campaigns.loc[wave, "campaign_id"])], by="channel",
                               verbose=False)
         return float(fit.set_index(["parameter", "group"]).loc[("decay", "all"), "estimate"])
-    value = _memo(data, ("decay", waves), compute)
+    value = data.memo(("decay", waves), compute)
     return 1 - value if complement else value
 
 
@@ -97,7 +92,7 @@ def _assignment(data):
 
 def _uplift(data):
     from crmlab.campaigns import campaign_uplift
-    return _memo(data, "uplift", lambda: campaign_uplift(_assignment(data), campaign_id=EXPERIMENT, verbose=False))
+    return data.memo("uplift", lambda: campaign_uplift(_assignment(data), campaign_id=EXPERIMENT, verbose=False))
 
 
 def _response_uplift(data, way="uplift", points=100.0):
@@ -143,7 +138,7 @@ def _retention(data, within_days=None):
         from crmlab.transactions import purchases
         again = purchases(data.table("orders"), data.table("order_lines"), returns="zero", verbose=False)
         return complaint_retention(data.table("complaints"), again, within_days=within_days, verbose=False)
-    return _memo(data, ("retention", within_days), compute)
+    return data.memo(("retention", within_days), compute)
 
 
 def _retention_gap(data, versus="unresolved", within_days=None, scale=100.0):
@@ -161,7 +156,7 @@ def _experiment_classes(data):
         from crmlab.rfm import rfm_classes, rfm_table
         classes = rfm_classes(rfm_table(bought(data), as_of=START, verbose=False))
         return _assignment(data).join(classes["rfm_class"], on="customer_id")
-    return _memo(data, "experiment_classes", compute)
+    return data.memo("experiment_classes", compute)
 
 
 def _target_class(data, way="incremental"):

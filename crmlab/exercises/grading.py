@@ -237,10 +237,12 @@ def grade(folder, chapter: str, *, out, cache_dir=None, workers: int | None = No
     book = pd.concat([rows for _, rows in done], ignore_index=True) if done else pd.DataFrame(
         columns=["student", "question", "status", "points", "max_points", "feedback"])
     texts = [q.id for q in questions(chapter) if q.kind == "text"]
-    for i, row in book[book["question"].isin(texts)].iterrows():
-        if (row["student"], row["question"]) in marks:
-            book.loc[i, ["points", "status"]] = [min(marks[row["student"], row["question"]], row["max_points"]),
-                                                 "marked"]
+    if marks:   # the instructor's marks of text answers, at most the question's points
+        given = pd.Series(marks).reindex(pd.MultiIndex.from_frame(book[["student", "question"]]))
+        given = pd.Series(given.to_numpy(dtype=float), index=book.index).clip(upper=book["max_points"])
+        marked = book["question"].isin(texts) & given.notna()
+        book["points"] = book["points"].where(~marked, given)
+        book.loc[marked, "status"] = "marked"
     book["total"] = book.groupby("student")["points"].transform("sum")
     out.mkdir(parents=True, exist_ok=True)
     (out / FEEDBACK).mkdir(exist_ok=True)
