@@ -3,6 +3,8 @@
     crmlab data generate [--out FOLDER] [--customers N] [--seed S] [--student-id ID]
     crmlab data generate-airline [--out FOLDER] [--members N] [--seed S] [--student-id ID]
     crmlab data tables
+    crmlab course release SOURCE [--out FOLDER]
+    crmlab course key STUDENT_ID [STUDENT_ID ...] [--chapter chNN] [--out FOLDER] [--workers N]
     crmlab course grade FOLDER --chapter chNN [--out FOLDER] [--workers N] [--timeout S] [--memory-mb M]
 
 ``crmlab data generate --out datasets`` rewrites the sample company the kit
@@ -11,10 +13,14 @@ ships and ``crmlab data generate-airline --out datasets`` the airline case
 student's own variant with its answer key in ``FOLDER/retail_truth`` (or
 ``FOLDER/airline_truth``).
 
-``crmlab course grade`` grades a folder of submitted exercise notebooks (one
-per student, named by the student id) outside the students' kernels and
-writes the gradebook, the feedback and the text answers to mark
-(:func:`crmlab.exercises.grading.grade`).
+``crmlab course release`` writes the students' version of the instructor's
+exercise notebooks (:func:`crmlab.exercises.release.release`); ``crmlab
+course key`` regenerates students' data and answer keys (``@roster.txt``
+reads the ids from a file, one per line) into the folder ``grade`` uses, so
+that grading finds them ready; ``crmlab course grade`` grades a folder of
+submitted exercise notebooks (one per student, named by the student id)
+outside the students' kernels and writes the gradebook, the feedback and the
+text answers to mark (:func:`crmlab.exercises.grading.grade`).
 """
 from __future__ import annotations
 
@@ -25,7 +31,8 @@ from crmlab.validation import CrmlabInputError
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="crmlab", description="crmlab teaching kit (客户关系管理教学工具包)")
+    parser = argparse.ArgumentParser(prog="crmlab", description="crmlab teaching kit (客户关系管理教学工具包)",
+                                     fromfile_prefix_chars="@")
     sub = parser.add_subparsers(dest="group", required=True)
     data = sub.add_parser("data", help="generate or list the sample company's data").add_subparsers(dest="command", required=True)
     gen = data.add_parser("generate", help="write the sample company (样例企业) as CSV files")
@@ -39,7 +46,16 @@ def _parser() -> argparse.ArgumentParser:
     air.add_argument("--seed", type=int, default=None, help="random seed (default: the kit's)")
     air.add_argument("--student-id", default=None, help="write this student's own variant")
     data.add_parser("tables", help="list the tables and what they hold")
-    course = sub.add_parser("course", help="grade a class's exercise notebooks").add_subparsers(dest="command", required=True)
+    course = sub.add_parser("course", help="release, key and grade a class's exercise notebooks").add_subparsers(
+        dest="command", required=True)
+    release = course.add_parser("release", help="the students' version of the instructor's notebooks (发布)")
+    release.add_argument("source", help="the instructor's exercise notebooks, e.g. instructor/exercises")
+    release.add_argument("--out", default="release", help="where the students' notebooks go (default: release)")
+    key = course.add_parser("key", help="regenerate students' data and answer keys (参考答案)")
+    key.add_argument("students", nargs="+", metavar="STUDENT_ID", help="student ids, or @FILE with one per line")
+    key.add_argument("--chapter", default=None, help="one chapter, e.g. ch04 (default: every chapter)")
+    key.add_argument("--out", default="grading", help="the grading folder (default: grading)")
+    key.add_argument("--workers", type=int, default=None, help="students prepared at once (default: the CPU cores)")
     grade = course.add_parser("grade", help="grade every submitted notebook of a folder (批改)")
     grade.add_argument("folder", help="the submitted notebooks, named STUDENTID.ipynb or STUDENTID_....ipynb")
     grade.add_argument("--chapter", required=True, help="the chapter they answer, e.g. ch04")
@@ -48,6 +64,25 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--timeout", type=int, default=300, help="seconds per notebook (default: 300)")
     grade.add_argument("--memory-mb", type=int, default=4096, help="memory limit per notebook (default: 4096)")
     return parser
+
+
+def _chapters(chapter):
+    """The chapters asked for (all when None); refuses one that has no exercises."""
+    from crmlab.exercises import chapters
+
+    if chapter is None:
+        return chapters()
+    if chapter not in chapters():
+        raise CrmlabInputError(f"--chapter {chapter!r} has no exercises; the chapters are "
+                               + ", ".join(chapters()) + ".")
+    return [chapter]
+
+
+def _wide():
+    # Wide enough for a table's descriptions and a key's rows on a terminal.
+    import pandas as pd
+
+    return pd.option_context("display.max_colwidth", 70, "display.width", 160)
 
 
 def main(argv=None) -> int:
@@ -84,21 +119,30 @@ def main(argv=None) -> int:
                                      seed=DEFAULT_SEED if args.seed is None else args.seed,
                                      student_id=args.student_id)
         elif args.command == "tables":
-            import pandas as pd
-
             from crmlab.datasets import list_tables
 
-            with pd.option_context("display.max_colwidth", 70, "display.width", 160):
+            with _wide():
                 print(list_tables()[["zh", "n_columns", "truth", "description"]])
+        elif args.command == "release":
+            from crmlab.exercises.release import release
+
+            for path in release(args.source, args.out):
+                print(path)
+        elif args.command == "key":
+            from crmlab.exercises.grading import write_keys
+
+            chosen = _chapters(args.chapter) if args.chapter else _chapters(None)
+            keys = write_keys(args.students, chosen, out=args.out, workers=args.workers)
+            if len(args.students) == 1:
+                print(keys.drop(columns="student").to_string(index=False, max_colwidth=60))
+            print(f"{len(set(args.students))} students: answer keys in {args.out}/keys, data in "
+                  f"{args.out}/student_data (where `crmlab course grade --out {args.out}` finds them)")
         elif args.command == "grade":
             from pathlib import Path
 
-            from crmlab.exercises import chapters
             from crmlab.exercises.grading import GRADEBOOK, grade
 
-            if args.chapter not in chapters():
-                raise CrmlabInputError(f"--chapter {args.chapter!r} has no exercises; the chapters are "
-                                       + ", ".join(chapters()) + ".")
+            _chapters(args.chapter)
             if not Path(args.folder).is_dir():
                 raise CrmlabInputError(f"{args.folder} is not a folder: give the folder of submitted notebooks.")
             book = grade(args.folder, args.chapter, out=args.out, workers=args.workers, timeout=args.timeout,

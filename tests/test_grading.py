@@ -1,6 +1,6 @@
-"""Grading outside the student's kernel (issue 17, first part): honest and adversarial submissions
-each get exactly the marks their real answers deserve, the batch goes on, the gradebook adds up
-and a second run gives the same file byte for byte."""
+"""Grading outside the student's kernel (issue 17): honest and adversarial submissions each get
+exactly the marks their real answers deserve, the batch goes on, the gradebook adds up and a
+second run gives the same file byte for byte; answer keys regenerate a student's key."""
 from pathlib import Path
 
 import nbformat
@@ -78,14 +78,32 @@ def graded(tmp_path_factory):
     expected["S07"] = deserved({**faked, "q1": 0.25}, "S07", cache)      # its real value, 0.25
     (folder / "S08.ipynb").write_text("{this is not a notebook", encoding="utf-8")
     expected["S08"] = 0
+    # Edits its own copy of the data, the grader's copy of its own and of S01's data and key, and
+    # the gradebook: the copy is thrown away, the grader's copies are set back, the gradebook rewritten.
+    grader_copies = [p for s in ("S09", "S01") for p in (student_data(s, cache_dir=cache).data_dir / "retail" /
+                                                          "orders.csv", cache / "keys" / student_data(s, cache_dir=cache).data_dir.name / "ch04.json")]
     add("S09", honest("S09", cache),
         extra=("import glob, os\n"
                "for f in glob.glob(os.environ['CRMLAB_CACHE_DIR'] + '/**/*.csv', recursive=True):\n"
                "    open(f, 'w').write('customer_id\\n')\n"
+               f"for f in {[str(p) for p in grader_copies]!r}:\n"
+               "    open(f, 'w').write('{}')\n"
                f"open({str(out / 'gradebook.csv')!r}, 'w').write('student,points\\nS09,999\\n')"))
     # A patched judge inside the kernel changes nothing: judging happens in the grader.
     add("S10", honest("S10", cache), extra="import sys\nsys.modules['crmlab.exercises.core'].judge = None")
-    add("S11", honest("S11", cache), extra="import os\nos._exit(3)")    # kills its kernel: run again without it
+    add("S11", honest("S11", cache), extra="import os\nos._exit(3)")    # kills its process: run again without it
+    # Patched builtins and json do not change how the answers are taken out.
+    add("S12", honest("S12", cache),
+        extra=("import builtins, io, json, math\njson.dumps = lambda *a, **k: '{}'\nmath.isfinite = lambda x: False\n"
+               "builtins.open = lambda *a, **k: io.StringIO()"))
+    # An input transformer that turns every later check into "Correct": the answers are still wrong.
+    add("S13", {q.id: 0.5 for q in questions(CHAPTER)},
+        extra=("def always_correct(lines):\n"
+               "    return [\"print('Correct.')\\n\" if l.startswith('check(') else l for l in lines]\n"
+               "get_ipython().input_transformers_post.append(always_correct)"))
+    # A copy of a classmate's notebook (S01's id and answers) earns what those answers earn on S14's data.
+    write(folder, "S14", "S01", honest("S01", cache))
+    expected["S14"] = deserved(honest("S01", cache), "S14", cache)
     book = grade(folder, CHAPTER, out=out, timeout=10, memory_mb=3000)
     return book, out, folder, expected
 
@@ -97,17 +115,21 @@ def test_every_submission_gets_exactly_what_its_real_answers_deserve(graded):
     assert totals == expected
     assert expected["S01"] == sum(q.points for q in questions(CHAPTER) if q.kind != "text")
     assert expected["S02"] == 0 and expected["S06"] == expected["S01"] - 1 and expected["S07"] < expected["S01"]
+    assert expected["S12"] == expected["S01"] and expected["S13"] == 0 and expected["S14"] < expected["S01"]
 
 
 @pytest.mark.notebooks
 def test_the_feedback_says_what_went_wrong_and_never_an_expected_value(graded):
     _, out, _, _ = graded
     feedback = {p.stem: p.read_text(encoding="utf-8") for p in (out / "feedback").glob("*.md")}
-    assert sorted(feedback) == [f"S{i:02d}" for i in range(1, 12)]
+    assert sorted(feedback) == [f"S{i:02d}" for i in range(1, 15)]
     assert "RuntimeError" in feedback["S03"]
     assert "time limit" in feedback["S04"] and "memory" in feedback["S05"]
     assert "not a readable notebook" in feedback["S08"]
-    assert "cell 3 stopped the kernel; the notebook was run again without it" in feedback["S11"]
+    assert "cell 3 stopped the process running the notebook; the notebook was run again without it" in feedback["S11"]
+    notes = pd.read_csv(out / "notes.csv", dtype={"student": str})
+    changed = notes.loc[notes["note"].str.contains("grader's copy"), "student"]
+    assert sorted(changed) == ["S01", "S09"]
     data = student_data("S01", cache_dir=out / "student_data")
     for q in questions(CHAPTER):
         if q.kind in ("number", "integer"):
@@ -120,7 +142,7 @@ def test_the_gradebook_adds_up_and_a_second_run_is_identical_and_merges_manual_m
     book, out, folder, _ = graded
     first = (out / "gradebook.csv").read_bytes()
     table = pd.read_csv(out / "gradebook.csv", dtype={"student": str})
-    assert len(table) == 11 * len(questions(CHAPTER))
+    assert len(table) == 14 * len(questions(CHAPTER))
     assert (table.groupby("student")["points"].sum() == table.groupby("student")["total"].first()).all()
     to_mark = pd.read_csv(out / "answers_to_mark.csv", dtype={"student": str})
     assert to_mark.loc[to_mark["student"] == "S01", "answer"].tolist() == [TEXT]
