@@ -14,6 +14,7 @@ from nbclient import NotebookClient
 from _scripts import load_script
 from crmlab.exercises import chapters, questions
 from crmlab.exercises.core import KINDS, ExerciseData, judge, student_data
+from crmlab.exercises.release import release_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 EXERCISES = ROOT / "crmlab" / "exercises"
@@ -297,7 +298,8 @@ def test_the_notebook_shows_every_question_as_the_grader_defines_it(chapter):
     question_cells = load_script("tools/make_exercise_notebook.py").question_cells
     nb = nbformat.read(notebook(chapter), as_version=4)
     first = next(i for i, cell in enumerate(nb.cells) if cell.source.startswith("## Q1"))
-    assert [c.source for c in nb.cells[first:]] == [c.source for c in question_cells(chapter)]
+    students = release_notebook(nbformat.v4.new_notebook(cells=question_cells(chapter)))
+    assert [c.source for c in nb.cells[first:]] == [c.source for c in students.cells]
     assert f'start("{chapter}", STUDENT_ID)' in "".join(c.source for c in nb.cells[:first])
 
 

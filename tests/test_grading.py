@@ -104,6 +104,10 @@ def graded(tmp_path_factory):
     # A copy of a classmate's notebook (S01's id and answers) earns what those answers earn on S14's data.
     write(folder, "S14", "S01", honest("S01", cache))
     expected["S14"] = deserved(honest("S01", cache), "S14", cache)
+    # Calls the package's own reference: the answer counts (it is right), the instructor is told.
+    write(folder, "S15", "S15", {},
+          code={"q1": "__import__('crmlab.exercises.ch04').exercises.ch04.QUESTIONS[0].reference(session['data'])"})
+    expected["S15"] = deserved({"q1": honest("S15", cache)["q1"]}, "S15", cache)
     book = grade(folder, CHAPTER, out=out, timeout=10, memory_mb=3000)
     return book, out, folder, expected
 
@@ -116,13 +120,14 @@ def test_every_submission_gets_exactly_what_its_real_answers_deserve(graded):
     assert expected["S01"] == sum(q.points for q in questions(CHAPTER) if q.kind != "text")
     assert expected["S02"] == 0 and expected["S06"] == expected["S01"] - 1 and expected["S07"] < expected["S01"]
     assert expected["S12"] == expected["S01"] and expected["S13"] == 0 and expected["S14"] < expected["S01"]
+    assert expected["S15"] == 1
 
 
 @pytest.mark.notebooks
 def test_the_feedback_says_what_went_wrong_and_never_an_expected_value(graded):
     _, out, _, _ = graded
     feedback = {p.stem: p.read_text(encoding="utf-8") for p in (out / "feedback").glob("*.md")}
-    assert sorted(feedback) == [f"S{i:02d}" for i in range(1, 15)]
+    assert sorted(feedback) == [f"S{i:02d}" for i in range(1, 16)]
     assert "RuntimeError" in feedback["S03"]
     assert "time limit" in feedback["S04"] and "memory" in feedback["S05"]
     assert "not a readable notebook" in feedback["S08"]
@@ -130,6 +135,8 @@ def test_the_feedback_says_what_went_wrong_and_never_an_expected_value(graded):
     notes = pd.read_csv(out / "notes.csv", dtype={"student": str})
     changed = notes.loc[notes["note"].str.contains("grader's copy"), "student"]
     assert sorted(changed) == ["S01", "S09"]
+    flagged = notes.loc[notes["note"].str.contains("answer code"), "student"]
+    assert flagged.tolist() == ["S15"]
     data = student_data("S01", cache_dir=out / "student_data")
     for q in questions(CHAPTER):
         if q.kind in ("number", "integer"):
@@ -142,7 +149,7 @@ def test_the_gradebook_adds_up_and_a_second_run_is_identical_and_merges_manual_m
     book, out, folder, _ = graded
     first = (out / "gradebook.csv").read_bytes()
     table = pd.read_csv(out / "gradebook.csv", dtype={"student": str})
-    assert len(table) == 14 * len(questions(CHAPTER))
+    assert len(table) == 15 * len(questions(CHAPTER))
     assert (table.groupby("student")["points"].sum() == table.groupby("student")["total"].first()).all()
     to_mark = pd.read_csv(out / "answers_to_mark.csv", dtype={"student": str})
     assert to_mark.loc[to_mark["student"] == "S01", "answer"].tolist() == [TEXT]
@@ -180,3 +187,49 @@ def test_while_the_grader_runs_a_notebook_its_checks_compute_nothing(monkeypatch
     assert check("q1", 0.5) == "handed in"
     assert capsys.readouterr().out.endswith("q1 — handed in.\n")
     assert not (tmp_path / "crmlab_answers.json").exists()
+
+
+def test_a_students_key_is_regenerated_from_their_id_and_each_answer_in_it_is_judged_correct(tmp_path, capsys):
+    from crmlab.cli import main
+    roster = tmp_path / "roster.txt"
+    roster.write_text("S21\nS22\n", encoding="utf-8")
+    grading = tmp_path / "grading"
+    assert main(["course", "key", f"@{roster}", "--chapter", CHAPTER, "--out", str(grading)]) == 0
+    assert capsys.readouterr().out.startswith("2 students: answer keys in")
+    cache = grading / "student_data"
+    keys = {s: pd.read_csv(grading / "keys" / f"{s}.csv", dtype=str, keep_default_na=False) for s in ("S21", "S22")}
+    for student, key in keys.items():
+        data = student_data(student, cache_dir=cache)
+        for q in questions(CHAPTER):
+            rows = key[key["question"] == q.id]
+            if q.kind == "text":
+                assert rows["answer"].iloc[0].startswith("to be marked: " + q.rubric[0])
+                continue
+            answer = dict(zip(rows["label"], rows["answer"])) if q.kind == "table" else rows["answer"].iloc[0]
+            assert judge(q, answer, data).status == "correct", (student, q.id)
+    assert keys["S21"]["answer"].tolist() != keys["S22"]["answer"].tolist()
+    # The same id gives the same data wherever it is generated: the student's machine and the grader's.
+    elsewhere = student_data("S21", cache_dir=tmp_path / "student_machine")
+    assert ((elsewhere.data_dir / "retail" / "orders.csv").read_bytes()
+            == (student_data("S21", cache_dir=cache).data_dir / "retail" / "orders.csv").read_bytes())
+    assert main(["course", "key", "S21", "--chapter", CHAPTER, "--out", str(grading)]) == 0
+    printed = capsys.readouterr().out
+    assert "q1" in printed and "to be marked" in printed and len(list((cache / "students").iterdir())) == 2
+    assert main(["course", "key", "a/b", "--out", str(grading)]) == 2
+    assert "cannot name a file" in capsys.readouterr().err
+
+
+def test_judging_against_a_stored_key_is_judging_against_the_recomputed_reference():
+    import json
+    from crmlab.exercises import chapters
+    from crmlab.exercises.core import ExerciseData, as_plain
+    data = ExerciseData(None)
+    for chapter in chapters():
+        for q in questions(chapter):
+            if q.kind == "text":
+                continue
+            key = json.loads(json.dumps(as_plain(q, q.reference(data))))
+            tries = [typed(q, q.reference(data)) if q.kind != "table" else q.reference(data), None, "x"]
+            tries += [m.compute(data) for m in q.mistakes]
+            for answer in tries:
+                assert judge(q, answer, data, reference=key) == judge(q, answer, data), (chapter, q.id)

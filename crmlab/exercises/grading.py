@@ -44,7 +44,11 @@ RETRIES = 3      # runs of one notebook at most, each without the cell that stop
 GRADEBOOK = "gradebook.csv"
 TO_MARK = "answers_to_mark.csv"     # the text answers; the instructor fills its "points" column
 FEEDBACK = "feedback"
-NOTES = "notes.csv"      # what went wrong while the notebooks ran, for the instructor
+NOTES = "notes.csv"
+# The package computes every reference (the checks need it), so a student can call it: the grader
+# cannot stop that, but it says so to the instructor, as a marker would notice copied code.
+ANSWER_CODE = re.compile(r"crmlab\.exercises\.ch\d\d|\bQUESTIONS\b|\.reference\(|\bjudge\(|\banswer_key\(|"
+                         r"\bstudent_data\(|\bas_plain\(|import_module\(|\bquestions\(")      # what went wrong while the notebooks ran, for the instructor
 
 
 def student_of(filename: str) -> str:
@@ -201,6 +205,10 @@ def run_submission(path, chapter: str, *, cache_dir, timeout: int = 300, memory_
     except Exception as error:     # noqa: BLE001 - any unreadable file is a note, never a stop
         submission.notes.append(f"not a readable notebook ({type(error).__name__}): no answers")
         return submission
+    used = sorted({name for cell in nb.cells if cell.cell_type == "code" for name in ANSWER_CODE.findall(cell.source)})
+    if used:
+        submission.notes.append("the notebook calls the exercises' own answer code (" + ", ".join(used)
+                                + "): look at how it computes its answers")
     own = student_data(submission.student, cache_dir=cache_dir)
     with tempfile.TemporaryDirectory(prefix="crmlab-grading-") as work:
         work = Path(work)
