@@ -161,8 +161,13 @@ def test_the_gradebook_adds_up_and_a_second_run_is_identical_and_merges_manual_m
     assert again.loc[again["student"] == "S01", "total"].iloc[0] == table.loc[table["student"] == "S01", "total"].iloc[0] + 2
 
 
-def test_a_submission_is_named_by_its_file():
+def test_a_submission_is_named_by_its_file_and_two_of_one_student_are_refused(tmp_path):
+    from crmlab.validation import CrmlabInputError
     assert [student_of(n) for n in ("2025012345.ipynb", "2025012345_ch04 (1).ipynb")] == ["2025012345"] * 2
+    for name in ("2025012345.ipynb", "2025012345_ch04 (1).ipynb"):
+        (tmp_path / name).write_text("{}", encoding="utf-8")
+    with pytest.raises(CrmlabInputError, match=r"2025012345.ipynb, 2025012345_ch04 \(1\).ipynb. Keep one"):
+        grade(tmp_path, CHAPTER, out=tmp_path / "out")
 
 
 def test_the_command_line_grades_a_folder_and_refuses_an_unknown_chapter(tmp_path, capsys):

@@ -431,6 +431,12 @@ def grade(folder, chapter: str, *, out, cache_dir=None, workers: int | None = No
     folder, out = Path(folder), Path(out)
     cache_dir = Path(cache_dir) if cache_dir is not None else out / "student_data"
     paths = sorted(folder.glob("*.ipynb"))
+    owners = pd.Series([p.name for p in paths], index=[student_of(p.name) for p in paths], dtype=object)
+    twice = owners[owners.index.duplicated(keep=False)]
+    if len(twice):
+        raise CrmlabInputError(f"Several notebooks of one student in {folder}: " + ", ".join(twice)
+                               + ". Keep one notebook per student (the file name up to the first '_' or '.' "
+                               "is the student id) and grade again.")
     marks = _manual_marks(out)
     workers = max(1, min(workers or os.cpu_count() or 1, len(paths) or 1))
     keys = prepare([student_of(p.name) for p in paths], chapter, cache_dir=cache_dir, workers=workers)
@@ -442,20 +448,24 @@ def grade(folder, chapter: str, *, out, cache_dir=None, workers: int | None = No
     def run(path):
         sandbox = sandboxes.get()
         try:
-            return run_submission(path, chapter, cache_dir=cache_dir, timeout=timeout, memory_mb=memory_mb,
-                                  sandbox=sandbox)
+            submission = run_submission(path, chapter, cache_dir=cache_dir, timeout=timeout, memory_mb=memory_mb,
+                                        sandbox=sandbox)
         finally:
             sandboxes.put(sandbox)
+        # Judged while the next notebooks run; the marks come from the key held here, the hints from data
+        # that is checked below and judged again if a submission changed it.
+        return submission, judge_submission(submission, chapter, cache_dir=cache_dir, key=keys[submission.student])
 
     try:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            submissions = list(pool.map(run, paths))
+            done = list(pool.map(run, paths))
     finally:
         while not sandboxes.empty():
             sandboxes.get().close()
-    grader_notes = []
+    grader_notes, changed = [], set()
     for student, key in keys.items():
         if _fingerprint(student, chapter, cache_dir) != before[student]:
+            changed.add(student)
             # A submission changed the grader's own copy: judge on the real data and key again.
             data = student_data(student, cache_dir=cache_dir)
             shutil.rmtree(data.data_dir)
@@ -464,7 +474,8 @@ def grade(folder, chapter: str, *, out, cache_dir=None, workers: int | None = No
             student_data(student, cache_dir=cache_dir)
             grader_notes.append((student, "the grader's copy of this student's data or answer key was changed "
                                           "while the submissions ran; it was set back before judging"))
-    done = [(s, judge_submission(s, chapter, cache_dir=cache_dir, key=keys[s.student])) for s in submissions]
+    done = [(s, judge_submission(s, chapter, cache_dir=cache_dir, key=keys[s.student]) if s.student in changed
+             else rows) for s, rows in done]
     book = pd.concat([rows for _, rows in done], ignore_index=True) if done else pd.DataFrame(
         columns=["student", "question", "status", "points", "max_points", "feedback"])
     texts = [q.id for q in questions(chapter) if q.kind == "text"]
