@@ -169,6 +169,21 @@ def test_a_table_with_wrong_or_empty_rows_is_told_which_rows(datas, chapter, q):
     assert result.status == "not yet" and f"no number in the rows {first} (NaN)" in result.message
 
 
+@pytest.mark.parametrize("chapter, q", [(c, q) for c, q in NUMERIC if q.kind == "table"],
+                         ids=_ids([(c, q) for c, q in NUMERIC if q.kind == "table"]))
+def test_a_table_question_gives_credit_for_the_share_of_its_rows_that_are_right(datas, chapter, q):
+    assert q.partial     # every table question of the kit gives partial credit
+    data = datas[STUDENTS[0]]
+    typed = as_typed(q, q.reference(data))
+    first = next(iter(typed))
+    assert judge(q, typed, data).credit == 1.0
+    off = judge(q, {**typed, first: typed[first] + 1000}, data)
+    assert off.status == "not yet" and off.credit == round((len(typed) - 1) / len(typed), 4)
+    missing = judge(q, {k: v for k, v in typed.items() if k != first}, data)
+    assert missing.credit == off.credit
+    assert judge(q, {k: v + 1000 for k, v in typed.items()}, data).credit == 0.0
+
+
 @pytest.mark.parametrize("chapter, q", TEXT, ids=_ids(TEXT))
 def test_a_text_answer_is_stored_with_no_rubric_before_submission(tmp_path, monkeypatch, capsys, chapter, q):
     from crmlab.exercises import check, progress, start

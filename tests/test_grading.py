@@ -238,3 +238,15 @@ def test_judging_against_a_stored_key_is_judging_against_the_recomputed_referenc
             tries += [m.compute(data) for m in q.mistakes]
             for answer in tries:
                 assert judge(q, answer, data, reference=key) == judge(q, answer, data), (chapter, q.id)
+
+
+def test_a_table_with_some_rows_right_earns_its_share_of_the_points(tmp_path):
+    from crmlab.exercises.grading import Submission, judge_submission, prepare
+    key = prepare(["S31"], "ch05", cache_dir=tmp_path)["S31"]
+    table = dict(key["q1"])
+    first = next(iter(table))
+    rows = judge_submission(Submission("S31", {"q1": {**table, first: table[first] + 1000}}), "ch05",
+                            cache_dir=tmp_path, key=key).set_index("question")
+    assert rows.loc["q1", "status"] == "partly right"
+    assert rows.loc["q1", "points"] == round(2 * (len(table) - 1) / len(table), 2)
+    assert not any(f"{value:.3f}" in rows.loc["q1", "feedback"] for value in table.values())

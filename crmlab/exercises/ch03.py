@@ -210,7 +210,7 @@ QUESTIONS = (
              mistakes=(Mistake("returns", lambda d: _stages(d, returns_removed=False), RETURNS),
                        Mistake("date", lambda d: _stages(d, as_of=DAY_AFTER), WRONG_DATE),
                        Mistake("shared", lambda d: _stages(d.shared()), SHARED)),
-             answer_hint="A table (Series or dict) of whole numbers: stage key -> members, e.g. "
+             partial=True, answer_hint="A table (Series or dict) of whole numbers: stage key -> members, e.g. "
                          "stages['stage'].value_counts()."),
     Question("q7", "integer", 1,
              f"Relationship classes (客户关系类型): with the purchases of q6, compute "

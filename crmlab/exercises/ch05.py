@@ -197,7 +197,7 @@ QUESTIONS = (
                        Mistake("per_hundred", lambda d: _response_rates(d, scale=100.0),
                                "that is per 100 messages (a percent): give responses per 1,000 messages."),
                        Mistake("shared", lambda d: _response_rates(d.shared()), SHARED)),
-             answer_hint="A table: a dict or Series {\"sms\": ..., \"email\": ..., \"app_push\": ...}, responses "
+             partial=True, answer_hint="A table: a dict or Series {\"sms\": ..., \"email\": ..., \"app_push\": ...}, responses "
                          "per 1,000 messages (e.g. 12.34)."),
     Question("q2", "number", 1,
              "Contact fatigue (接触疲劳): the seasonal promotion waves (营销波次) sent each customer 1 to 4 messages "

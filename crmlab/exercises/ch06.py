@@ -269,7 +269,7 @@ QUESTIONS = (
                                "revenue is what the customer paid, net_amount (after the discount), not "
                                "quantity x unit_price."),
                        Mistake("returns", lambda d: _customer_spend(d, returns_removed=False), RETURNS)),
-             answer_hint="One row per category (its English key), the amount in CNY, e.g. "
+             partial=True, answer_hint="One row per category (its English key), the amount in CNY, e.g. "
                          "{'apparel': 123.4, ...}."),
     Question("q3", "table", 2,
              f"Needs by segment (细分群体的需求): how often (需求频率) does each RFM class buy? Take the classes of "
@@ -282,7 +282,7 @@ QUESTIONS = (
                                "give the interval in days, not weeks."),
                        Mistake("returns", lambda d: _days_between(d, returns_removed=False), RETURNS),
                        Mistake("shared", lambda d: _days_between(d.shared()), SHARED)),
-             answer_hint="One row per class key (e.g. 'important_value'), the number of days to 1 decimal."),
+             partial=True, answer_hint="One row per class key (e.g. 'important_value'), the number of days to 1 decimal."),
     Question("q4", "number", 1,
              "What is bought together (关联规则)? Run `association_rules(lines, basket_col='customer_id', "
              "item_col='subcategory')` (crmlab.recommend): a basket is all the purchases of one customer, an item "

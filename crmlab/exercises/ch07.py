@@ -235,7 +235,7 @@ QUESTIONS = (
                                "a dimension's score is the mean of its items (4 or 5 of them), not their sum."),
                        Mistake("all_respondents", lambda d: _gaps(d, everybody=True), DISSATISFIED_ONLY),
                        Mistake("shared", lambda d: _gaps(d.shared()), SHARED)),
-             answer_hint="A Series or dict {dimension: gap}, e.g. {'tangibles': -0.123, ...}, gaps to 3 decimals."),
+             partial=True, answer_hint="A Series or dict {dimension: gap}, e.g. {'tangibles': -0.123, ...}, gaps to 3 decimals."),
     Question("q3", "number", 1,
              "What is the Net Promoter Score (净推荐值, NPS) of the survey's `recommend` question, with the "
              "standard groups (promoters 推荐者 9–10, passives 被动者 7–8, detractors 贬损者 0–6)? Give it in "

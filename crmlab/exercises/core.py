@@ -236,6 +236,7 @@ class Question:
     answer_hint: str = ""                         # what form the answer takes
     min_words: int = 15                           # text kind: a shorter answer is "not yet"
     detail: Callable[[ExerciseData], str] | None = None   # what show() adds, e.g. the customer a question names
+    partial: bool = False                         # table kind: credit for the share of its rows that are right
 
 
 @dataclass(frozen=True)
@@ -249,6 +250,7 @@ class Result:
     status: str
     message: str
     mistake: str | None = None
+    credit: float = 0.0          # the share of the question's points earned: 1 when correct, a share of rows
 
 
 def _blank(answer) -> bool:
@@ -381,6 +383,11 @@ def judge(question: Question, answer, data: ExerciseData, *, reference=None) -> 
     'correct'
     >>> judge(t, pd.Series({"a": 0.5}), None).message
     'Not yet: the table has the wrong rows: rows missing: b.'
+    >>> judge(t, {"a": 0.5, "b": 0.75}, None).credit     # not a partial-credit question
+    0.0
+    >>> from dataclasses import replace
+    >>> judge(replace(t, partial=True), {"a": 0.5, "b": 0.75}, None).credit   # one row of two right
+    0.5
     >>> judge(t, {"a": 0.5, "b": float("nan")}, None).message   # doctest: +ELLIPSIS
     'Not yet: the table has no number in the rows b (NaN): ...'
     """
@@ -413,11 +420,12 @@ def judge(question: Question, answer, data: ExerciseData, *, reference=None) -> 
             return Result("not yet", "Not yet: give a number. " + question.answer_hint)
     target = question.reference(data) if reference is None else reference
     if _close(given, target, question.tolerance):
-        return Result("correct", "Correct.")
+        return Result("correct", "Correct.", credit=1.0)
+    credit = _rows_right(given, _as_table(target), question.tolerance) if question.partial else 0.0
     if question.kind == "table":
         rows = _table_rows(given, _as_table(target))
         if rows is not None:
-            return Result("not yet", "Not yet: the table has the wrong rows: " + rows)
+            return Result("not yet", "Not yet: the table has the wrong rows: " + rows, credit=credit)
     for mistake in question.mistakes:
         try:
             wrong = mistake.compute(data)
@@ -427,8 +435,14 @@ def judge(question: Question, answer, data: ExerciseData, *, reference=None) -> 
         if wrong is None or _close(wrong, target, question.tolerance):
             continue        # indistinguishable from the right answer on this data
         if _close(given, wrong, tolerance):
-            return Result("not yet", "Not yet: " + mistake.hint, mistake.name)
-    return Result("not yet", "Not yet: check your steps again. " + question.answer_hint)
+            return Result("not yet", "Not yet: " + mistake.hint, mistake.name, credit=credit)
+    return Result("not yet", "Not yet: check your steps again. " + question.answer_hint, credit=credit)
+
+
+def _rows_right(given, target, tolerance) -> float:
+    """The share of the reference table's rows that the answer has, with a close value."""
+    right = (abs(given.reindex(target.index) - target) <= tolerance + 1e-9).sum()
+    return round(float(right) / len(target), 4)
 
 
 class AnswerStore:

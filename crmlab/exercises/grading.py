@@ -276,6 +276,8 @@ def _key_path(data, chapter: str, cache_dir) -> Path:
 def judge_submission(submission: Submission, chapter: str, *, cache_dir, key: dict | None = None) -> pd.DataFrame:
     """One row per question: status, points, max_points and the feedback message (no expected value).
 
+    Points are the question's points when it is right, a share of them for a table question that
+    gives partial credit (the share of its rows that are right: status "partly right"), else 0.
     ``key`` is the student's answer key (:func:`answer_key`, its default); the data in
     ``cache_dir`` serves the hints of answers that are not right.
 
@@ -291,8 +293,10 @@ def judge_submission(submission: Submission, chapter: str, *, cache_dir, key: di
     rows = []
     for q in questions(chapter):
         result = judge(q, submission.answers.get(q.id), data, reference=key.get(q.id))
-        rows.append({"student": submission.student, "question": q.id, "status": result.status,
-                     "points": q.points if result.status == "correct" else 0, "max_points": q.points,
+        partly = result.status == "not yet" and result.credit > 0     # a table with some rows right
+        rows.append({"student": submission.student, "question": q.id,
+                     "status": "partly right" if partly else result.status,
+                     "points": round(q.points * result.credit, 2), "max_points": q.points,
                      "feedback": result.message})
     return pd.DataFrame(rows)
 
@@ -370,7 +374,7 @@ def write_keys(students, chapters, *, out, workers: int | None = None) -> pd.Dat
     >>> keys = write_keys(["2025012345"], ["ch04"], out=tempfile.mkdtemp())
     >>> keys.columns.tolist()
     ['student', 'chapter', 'question', 'kind', 'points', 'label', 'answer']
-    >>> keys.loc[keys["kind"] == "text", "answer"].str.startswith("to be marked").all()
+    >>> bool(keys.loc[keys["kind"] == "text", "answer"].str.startswith("to be marked").all())
     True
     """
     out = Path(out)
