@@ -61,7 +61,7 @@ def show(question_id: str) -> None:
     s = _session()
     q = s["questions"][question_id]
     print(f"{q.id}: {q.prompt}")
-    if q.detail is not None and not os.environ.get(GRADING_VARIABLE):   # nobody reads it while grading
+    if q.detail is not None:
         print(f"   {q.detail(s['data'])}")
 
 
