@@ -54,7 +54,8 @@ def question_cells(chapter: str, solutions: dict | None = None) -> list:
     for q in questions(chapter):
         n = q.id[1:]
         points = f"{q.points} point" + ("s" if q.points != 1 else "")
-        cells.append(md(f"## Q{n} ({points})\n\n{q.prompt}\n\n*Answer: {ANSWER_FORM[q.kind]}. {q.answer_hint}*",
+        credit = "; partial credit: the share of rows that are right" if q.partial else ""
+        cells.append(md(f"## Q{n} ({points}{credit})\n\n{q.prompt}\n\n*Answer: {ANSWER_FORM[q.kind]}. {q.answer_hint}*",
                         id=f"{q.id}-text"))
         if q.detail is not None:
             cells.append(code(f'show("{q.id}")', id=f"{q.id}-show"))

@@ -1,12 +1,15 @@
 """Grading a class's submitted exercise notebooks (批改作业), outside the students' kernels.
 
-Each submission runs in its own process, with a time and a memory limit, on a
-fresh copy of its student's data; what it leaves in ``answer_q1`` ... is
-taken out as plain data (numbers, strings, small tables) and judged here, in
-the grader's process, against the reference recomputed from the grader's own
-copy of that student's data with :func:`crmlab.exercises.core.judge` — the
-same function the student's checks call. Nothing the notebook printed or
-defined (a redefined ``check``, a faked comparison) takes part.
+Before any notebook runs, each student's answer key (:func:`answer_key`) is
+computed from the grader's own copy of that student's data, or read from
+where an earlier run or ``crmlab course key`` (:func:`write_keys`) left it,
+and held in memory. Each submission then runs in its own process (a child of
+a :class:`Sandbox`), with a time and a memory limit, on a fresh copy of its
+student's data; what it leaves in ``answer_q1`` ... is taken out as plain
+data (numbers, strings, small tables) and judged here, in the grader's
+process, against the key with :func:`crmlab.exercises.core.judge` — the same
+function the student's checks call. Nothing the notebook printed or defined
+(a redefined ``check``, a faked comparison) takes part.
 
 A submission is named by its student: ``2025012345.ipynb`` or
 ``2025012345_anything.ipynb`` (the id is the file name up to the first ``_``
