@@ -250,3 +250,16 @@ def test_a_table_with_some_rows_right_earns_its_share_of_the_points(tmp_path):
     assert rows.loc["q1", "status"] == "partly right"
     assert rows.loc["q1", "points"] == round(2 * (len(table) - 1) / len(table), 2)
     assert not any(f"{value:.3f}" in rows.loc["q1", "feedback"] for value in table.values())
+
+
+def test_a_key_stored_by_other_code_is_computed_again(tmp_path, monkeypatch):
+    import json
+    from crmlab.exercises import grading
+    key = grading.answer_key("S41", CHAPTER, cache_dir=tmp_path)
+    path = next((tmp_path / "keys").rglob(f"{CHAPTER}.json"))
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    stored["answers"]["q1"] = 0.5
+    path.write_text(json.dumps(stored), encoding="utf-8")
+    assert grading.answer_key("S41", CHAPTER, cache_dir=tmp_path)["q1"] == 0.5     # same code: the stored key
+    monkeypatch.setattr(grading, "_code_version", lambda: "a fixed question")
+    assert grading.answer_key("S41", CHAPTER, cache_dir=tmp_path) == key              # other code: computed again

@@ -22,6 +22,7 @@ Examples
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -263,17 +264,34 @@ def answer_key(student_id: str, chapter: str, *, cache_dir) -> dict:
     data = student_data(student_id, cache_dir=cache_dir)
     path = _key_path(data, chapter, cache_dir)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        if stored["code"] == _code_version():      # computed by this crmlab: still the key
+            return stored["answers"]
+    except (OSError, ValueError, TypeError, KeyError):
         pass
     key = {q.id: as_plain(q, q.reference(data)) for q in questions(chapter) if q.kind != "text"}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(key, sort_keys=True, ensure_ascii=False), encoding="utf-8")
+    _write_key(path, key)
     return key
 
 
 def _key_path(data, chapter: str, cache_dir) -> Path:
     return Path(cache_dir) / "keys" / data.data_dir.name / f"{chapter}.json"
+
+
+def _write_key(path: Path, key: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"code": _code_version(), "answers": key}, sort_keys=True, ensure_ascii=False),
+                    encoding="utf-8")
+
+
+@functools.cache
+def _code_version() -> str:
+    """A digest of crmlab's code: a key stored by other code (a fixed question, a new release) is stale."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parents[1]
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def judge_submission(submission: Submission, chapter: str, *, cache_dir, key: dict | None = None) -> pd.DataFrame:
@@ -476,8 +494,7 @@ def grade(folder, chapter: str, *, out, cache_dir=None, workers: int | None = No
             # A submission changed the grader's own copy: judge on the real data and key again.
             data = student_data(student, cache_dir=cache_dir)
             shutil.rmtree(data.data_dir)
-            _key_path(data, chapter, cache_dir).write_text(json.dumps(key, sort_keys=True, ensure_ascii=False),
-                                                           encoding="utf-8")
+            _write_key(_key_path(data, chapter, cache_dir), key)
             student_data(student, cache_dir=cache_dir)
             grader_notes.append((student, "the grader's copy of this student's data or answer key was changed "
                                           "while the submissions ran; it was set back before judging"))
