@@ -328,8 +328,10 @@ QUESTIONS = (
              "share), then explain with your numbers why satisfied customers still leave, and what the company "
              "should measure or do besides the satisfaction survey. Answer in a few sentences.",
              None,
-             rubric=("the dissatisfied churn more often, but the satisfied are the majority of the respondents, so "
-                     "they are also most of the customers who left (rate vs share of churners)",
+             rubric=("the churn rate of each level, read with its interval: on the chapter's data the dissatisfied "
+                     "churn more often, on one's own data the difference may be small or absent (say so); and the "
+                     "satisfied are the majority of the respondents, so they are also most of the customers who "
+                     "left (rate vs share of churners)",
                      "satisfaction is an attitude measured once; loyalty is behaviour over time: rising "
                      "expectations, competitors' offers, ended needs or convenience make satisfied customers "
                      "defect (satisfaction is necessary, not sufficient)",
