@@ -263,3 +263,12 @@ def test_a_key_stored_by_other_code_is_computed_again(tmp_path, monkeypatch):
     assert grading.answer_key("S41", CHAPTER, cache_dir=tmp_path)["q1"] == 0.5     # same code: the stored key
     monkeypatch.setattr(grading, "_code_version", lambda: "a fixed question")
     assert grading.answer_key("S41", CHAPTER, cache_dir=tmp_path) == key              # other code: computed again
+
+
+def test_grading_where_processes_cannot_fork_says_where_it_can(tmp_path, monkeypatch):
+    import os
+    from crmlab.exercises.grading import Sandbox
+    from crmlab.validation import CrmlabInputError
+    monkeypatch.delattr(os, "fork")
+    with pytest.raises(CrmlabInputError, match="grade on Linux or macOS"):
+        Sandbox().run({}, wait=1)

@@ -111,6 +111,9 @@ class Sandbox:
         self._home = None
 
     def _start(self):
+        if not hasattr(os, "fork"):
+            raise CrmlabInputError("Grading runs each notebook in a forked, limited process, which Windows does not "
+                                   "offer: grade on Linux or macOS (on Windows, in WSL).")
         self.close()
         self._home = tempfile.mkdtemp(prefix="crmlab-sandbox-")
         env = {k: v for k, v in os.environ.items() if not k.startswith("CRMLAB_")}
