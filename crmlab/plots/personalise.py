@@ -110,15 +110,17 @@ def rules_widget(lines: pd.DataFrame, *, item_col: str = "subcategory", customer
     def show(*_):
         table = rules[basket.value]
         kept = table[(table["lift"] >= lift.value) & (table["baskets"] >= count.value)]
+        # The thresholds are echoed, so every move shows on screen even when the same rules pass.
+        passing = f"lift ≥ {lift.value:.1f} and at least {count.value} baskets"
         if kept.empty:
-            out.value = "<p>no rule passes these thresholds (没有满足条件的规则)</p>"
+            out.value = f"<p>no rule passes {passing} (没有满足条件的规则)</p>"
             return
         shown = kept.head(top).assign(antecedent=lambda d: _names(d["antecedent"], names),
                                       consequent=lambda d: _names(d["consequent"], names))
         shown = shown[["antecedent", "consequent", "baskets", "support", "confidence", "lift"]]
         for column, fmt in (("support", "{:.4f}"), ("confidence", "{:.3f}"), ("lift", "{:.2f}")):
             shown[column] = shown[column].map(fmt.format)
-        out.value = (f"<b>{len(kept):,} rules of {len(table):,} pass; the top {len(shown)} by lift "
+        out.value = (f"<b>{len(kept):,} rules of {len(table):,} pass {passing}; the top {len(shown)} by lift "
                      f"({table.attrs['baskets']:,} baskets)</b>" + shown.to_html(index=False, border=0))
 
     for control in (basket, lift, count):
