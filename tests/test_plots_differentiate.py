@@ -13,7 +13,7 @@ from crmlab import airline  # noqa: E402
 from crmlab.pareto import lorenz_curve  # noqa: E402
 from crmlab.plots.differentiate import (class_chart, lorenz_chart, lrfmc_profile_chart, rfm_split_explorer,  # noqa: E402
                                         segment_grid_chart)
-from crmlab.rfm import rfm_classes, rfm_scores, rfm_segments  # noqa: E402
+from crmlab.rfm import rfm_classes, rfm_scores, rfm_segments, rfm_summary  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -64,15 +64,29 @@ def test_lrfmc_profile_chart_one_line_per_cluster():
     assert len(ax.lines) == 5 + 1  # five clusters and the zero line
 
 
+def _shown_counts(html: str) -> list[int]:
+    from bs4 import BeautifulSoup
+
+    rows = BeautifulSoup(html, "html.parser").find("tbody").find_all("tr")
+    return [int(tr.find_all("td")[1].get_text().replace(",", "")) for tr in rows]
+
+
 def test_split_explorer_redraws_when_a_slider_moves(rfm):
     box = rfm_split_explorer(rfm)
     recency, frequency, monetary, out = box.children
     assert recency.value == int(rfm["recency_days"].mean())  # at most the mean: rounded down
     assert frequency.value == int(np.ceil(rfm["frequency"].mean()))  # at least the mean: rounded up
-    first = out.outputs[0]["data"]["image/png"]
+
+    def expected():
+        split = {"recency": recency.value, "frequency": frequency.value, "monetary": monetary.value}
+        return rfm_summary(rfm_classes(rfm, split=split), by="rfm_class")["customers"].tolist()
+
+    first = _shown_counts(out.value)
+    assert first == expected() and sum(first) == len(rfm)
     frequency.value = frequency.value + 1
-    assert len(out.outputs) == 1 and out.outputs[0]["data"]["image/png"] != first
-    assert plt.get_fignums() == []  # the figures live in the widget, not in the notebook cell
+    assert _shown_counts(out.value) == expected() != first  # the table follows the slider
+    assert f"frequency {frequency.value}," in out.value
+    assert plt.get_fignums() == []  # nothing drawn into the notebook cell
 
 
 def test_split_explorer_needs_recency_in_days(rfm):

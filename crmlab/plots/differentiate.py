@@ -8,12 +8,11 @@ control an instructor can move in class.
 """
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pandas as pd
 
 from crmlab.rfm import CLASSES, RFM_GRID, SEGMENTS, rfm_classes, rfm_summary
+from crmlab.plots import _html
 from crmlab.plots._figure import axes
 
 __all__ = ["lorenz_chart", "segment_grid_chart", "class_chart", "lrfmc_profile_chart", "rfm_split_explorer"]
@@ -100,6 +99,12 @@ def segment_grid_chart(segmented: pd.DataFrame, *, ax=None):
     return ax
 
 
+def _split(classes: pd.DataFrame) -> str:
+    """The split points of :func:`crmlab.rfm.rfm_classes`, as a title says them."""
+    points = classes.attrs.get("rfm_classes", {}).get("points", {})
+    return ", ".join(f"{k.split('_')[0]} " + f"{v:,.1f}".rstrip("0").rstrip(".") for k, v in points.items())
+
+
 def class_chart(classes: pd.DataFrame, *, ax=None):
     """Customers and monetary value of the 8 RFM classes, side by side (八类客户).
 
@@ -135,9 +140,7 @@ def class_chart(classes: pd.DataFrame, *, ax=None):
     ax.set_xlim(0, 1.3 * max(summary["share_customers"].max(), summary["share_monetary"].max()))  # room for the legend
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter("{x:.0%}")
-    points = classes.attrs.get("rfm_classes", {}).get("points", {})
-    split = ", ".join(f"{k.split('_')[0]} " + f"{v:,.1f}".rstrip("0").rstrip(".") for k, v in points.items())
-    ax.set(xlabel="占比 Share", title=f"RFM 八类客户 The 8 classes (split at {split})")
+    ax.set(xlabel="占比 Share", title=f"RFM 八类客户 The 8 classes (split at {_split(classes)})")
     ax.legend(loc="lower right")
     return ax
 
@@ -176,14 +179,31 @@ def lrfmc_profile_chart(centres: pd.DataFrame, *, ax=None):
     return ax
 
 
+def _class_table(classes: pd.DataFrame) -> str:
+    """:func:`class_chart` as an HTML table with bars: per class its customers, share of customers and
+    share of monetary value."""
+    summary = rfm_summary(classes, by="rfm_class")
+    scale = max(summary["share_customers"].max(), summary["share_monetary"].max())
+    blue, orange = _html.colours(2)
+    rows = [[f"{zh} {en}", f"{n:,}",
+             _html.Markup(_html.bar([(c, blue)], scale=scale) + f" {c:.0%}"),
+             _html.Markup(_html.bar([(m, orange)], scale=scale) + f" {m:.0%}")]
+            for (_, en, zh, *_), n, c, m in zip(CLASSES, summary["customers"], summary["share_customers"],
+                                                summary["share_monetary"])]
+    return _html.table(["类 class", "客户数 customers", _html.swatch(blue, "客户占比 share of customers"),
+                        _html.swatch(orange, "金额占比 share of monetary value")], rows,
+                       caption=f"RFM 八类客户 The 8 classes (split at {_split(classes)})")
+
+
 def rfm_split_explorer(rfm: pd.DataFrame, *, recency=None, frequency=None, monetary=None):
     """An ipywidgets control: move the split points of R, F and M and watch the 8 classes change.
 
     Three sliders set where recency (at most: recent), frequency and
-    monetary value (at least: high) are split; the chart of
-    :func:`class_chart` is redrawn at each move. The chart is kept inside
-    the widget (not printed into the cell), so a notebook that shows the
-    control stays the same whether or not a browser displays it.
+    monetary value (at least: high) are split; what :func:`class_chart`
+    draws (customers and monetary value per class) is redrawn at each move,
+    as an HTML table with bars, which keeps up with a moving slider. It is
+    kept inside the widget (not printed into the cell), so a notebook that
+    shows the control stays the same whether or not a browser displays it.
 
     Parameters
     ----------
@@ -210,10 +230,11 @@ def rfm_split_explorer(rfm: pd.DataFrame, *, recency=None, frequency=None, monet
     ...     control = rfm_split_explorer(rfm)
     >>> [slider.description for slider in control.children[:3]]
     ['R 最近购买 ≤（天 days）', 'F 购买次数 ≥', 'M 购买金额 ≥（元 CNY）']
+    >>> control.children[0].value = 14                       # recent means bought within two weeks
+    >>> "split at recency 14," in control.children[3].value
+    True
     """
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
-    from IPython.display import Image
 
     if "recency_days" not in rfm.columns:
         from crmlab.validation import CrmlabInputError
@@ -239,17 +260,12 @@ def rfm_split_explorer(rfm: pd.DataFrame, *, recency=None, frequency=None, monet
                                       max=int(rfm["monetary"].quantile(0.95)),
                                       description="M 购买金额 ≥（元 CNY）", style=style, layout=layout),
     }
-    out = widgets.Output()
+    out = widgets.HTML()
 
     def redraw(change=None):
-        split = {k: s.value for k, s in sliders.items()}
-        fig, ax = plt.subplots(figsize=(9, 4))
-        class_chart(rfm_classes(rfm, split=split), ax=ax)
-        png = io.BytesIO()
-        fig.savefig(png, format="png", bbox_inches="tight")
-        plt.close(fig)
-        out.outputs = ()  # replace the chart (set, not captured, so it works with or without a browser)
-        out.append_display_data(Image(data=png.getvalue(), format="png"))
+        # An HTML table with bars, not class_chart's figure: a figure takes longer to draw than a slider
+        # move may take (benchmarks/widget_update.py).
+        out.value = _class_table(rfm_classes(rfm, split={k: s.value for k, s in sliders.items()}))
 
     for slider in sliders.values():
         slider.observe(redraw, names="value")

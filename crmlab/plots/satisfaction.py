@@ -2,14 +2,17 @@
 
 Each function draws one DataFrame made by :mod:`crmlab.satisfaction` on a
 matplotlib Axes (a new one by default) and returns the Axes; labels are in
-Chinese and English (call ``crmlab.use_theme()`` first).
+Chinese and English (call ``crmlab.use_theme()`` first). :func:`nps_widget` is
+a control for class: move the NPS cut-offs.
 """
 from __future__ import annotations
+
+import pandas as pd
 
 from crmlab.satisfaction import NPS_GROUPS, QUADRANT_LABELS
 from crmlab.plots._figure import axes
 
-__all__ = ["servqual_chart", "ipa_chart", "nps_chart"]
+__all__ = ["servqual_chart", "ipa_chart", "nps_chart", "nps_widget"]
 
 
 
@@ -138,3 +141,81 @@ def nps_chart(nps, *, ax=None):
     ax.set(xlim=(0, 135), xlabel="占比 Share of respondents (%)", title="净推荐值 Net Promoter Score (95% CI)")
     ax.legend(loc="upper center", bbox_to_anchor=(0.4, -0.2), ncol=3, frameon=False)
     return ax
+
+
+def nps_widget(answers, *, by: str | None = None, order=None, promoter_min: int = 9, detractor_max: int = 6):
+    """An ipywidgets control: move the promoter and detractor cut-offs and watch the NPS change (净推荐值).
+
+    Two sliders set who counts as a promoter (at least) and as a detractor (at
+    most); a table with stacked bars shows, for all answers and per group,
+    the shares of detractors, passives and promoters and the NPS with its
+    interval, as :func:`nps_chart` draws them (HTML, so it keeps up with the slider).
+
+    Parameters
+    ----------
+    answers : DataFrame or Series
+        What :func:`crmlab.satisfaction.net_promoter_score` takes (0–10 answers).
+    by : str, optional
+        Column to group by; the first row is always all answers.
+    order : list, optional
+        The groups in the order shown (default: as they come).
+    promoter_min, detractor_max : int, default 9 and 6
+        Starting positions of the sliders (the standard NPS cut-offs).
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The two sliders and the table (an ``HTML`` widget).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({"recommend": [10, 9, 9, 10, 9, 8, 7, 7, 3, 6],
+    ...                         "channel": ["web"] * 5 + ["store"] * 5})
+    >>> w = nps_widget(answers, by="channel")
+    >>> "+100" in w.children[2].value                # web: all five promoters
+    True
+    >>> w.children[0].value = 10                     # only a 10 promotes
+    >>> "+40" in w.children[2].value                 # web: two promoters of five
+    True
+    >>> w.children[1].value = 8; w.children[0].value = 8
+    >>> "must be above" in w.children[2].value
+    True
+    """
+    import ipywidgets as widgets
+
+    from crmlab.plots import _html
+    from crmlab.satisfaction import net_promoter_score
+
+    style, layout = {"description_width": "9em"}, widgets.Layout(width="32em")
+    promoters = widgets.IntSlider(value=promoter_min, min=7, max=10, description="推荐者 promoters ≥",
+                                  style=style, layout=layout)
+    detractors = widgets.IntSlider(value=detractor_max, min=3, max=8, description="贬损者 detractors ≤",
+                                   style=style, layout=layout)
+    out = widgets.HTML()
+    # Okabe–Ito vermillion, grey and blue: told apart with any colour vision (not red against green).
+    colours = {"detractor": "#d55e00", "passive": "#bbbbbb", "promoter": "#0072b2"}
+    names = {"detractor": "贬损者 detractors", "passive": "被动者 passives", "promoter": "推荐者 promoters"}
+
+    def show(*_):
+        if promoters.value <= detractors.value:  # the sliders overlap: say so instead of raising in the callback
+            out.value = (f"<p>推荐者 ≥ {promoters.value} must be above 贬损者 ≤ {detractors.value}: "
+                         "move one slider apart (standard NPS: promoters 9–10, detractors 0–6).</p>")
+            return
+        cuts = {"promoter_min": promoters.value, "detractor_max": detractors.value, "verbose": False}
+        table = net_promoter_score(answers, **cuts)
+        if by is not None:
+            groups = net_promoter_score(answers, by=by, **cuts)
+            table = pd.concat([table, groups if order is None else groups.reindex(list(order))])
+        rows = [[str(g), f"{int(r['n']):,}",
+                 _html.bar([(r[f"{k}s"], colours[k]) for k in NPS_GROUPS], scale=r["n"]),
+                 f"{r['nps']:+.0f} [{r['ci_low']:+.0f}, {r['ci_high']:+.0f}]"] for g, r in table.iterrows()]
+        out.value = _html.table(
+            ["组 group", "回答 answers", _html.Markup(" ".join(_html.swatch(colours[k], names[k]) for k in NPS_GROUPS)),
+             "NPS (95% CI)"], rows,
+            caption=f"净推荐值 NPS: promoters answer ≥ {promoters.value}, detractors ≤ {detractors.value}")
+
+    for control in (promoters, detractors):
+        control.observe(show, "value")
+    show()
+    return widgets.VBox([promoters, detractors, out])
