@@ -260,7 +260,8 @@ def threshold_widget(curve: pd.DataFrame, *, threshold: float = 0.0):
     line = ax.axvline(threshold, color="0.3", linestyle="--", linewidth=1, animated=True)
     steps = np.diff(curve["threshold"].to_numpy())
     slider = widgets.FloatSlider(value=threshold, min=float(curve["threshold"].min()), max=float(curve["threshold"].max()),
-                                 step=float(steps.min()) if len(steps) else 1.0, description="分数线 cut-off")
+                                 step=float(steps.min()) if len(steps) else 1.0, description="分数线 cut-off",
+                                 style={"description_width": "initial"})
     chart, figures = widgets.Image(format="png"), widgets.HTML()
 
     def show(*_):

@@ -104,7 +104,7 @@ def satisfaction_trap_widget(purchases: pd.DataFrame, levels: pd.Series, *, as_o
     from crmlab.retention import customer_lifetimes
 
     days = widgets.IntSlider(value=inactive_days, min=60, max=240, step=30, description="未购买天数 days without a purchase",
-                             style={"description_width": "15em"}, layout=widgets.Layout(width="36em"))
+                             style={"description_width": "initial"}, layout=widgets.Layout(width="38em"))
     out = widgets.HTML()
     names = dict(labels or {}, **{"all satisfied": "满意合计 all satisfied"})
     colour = _html.colours(1)[0]

@@ -187,7 +187,8 @@ def nps_widget(answers, *, by: str | None = None, order=None, promoter_min: int 
     from crmlab.plots import _html
     from crmlab.satisfaction import net_promoter_score
 
-    style, layout = {"description_width": "9em"}, widgets.Layout(width="32em")
+    # "initial": the label takes the width it needs (a fixed width cuts the Chinese-English label).
+    style, layout = {"description_width": "initial"}, widgets.Layout(width="34em")
     promoters = widgets.IntSlider(value=promoter_min, min=7, max=10, description="推荐者 promoters ≥",
                                   style=style, layout=layout)
     detractors = widgets.IntSlider(value=detractor_max, min=3, max=8, description="贬损者 detractors ≤",
