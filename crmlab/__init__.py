@@ -18,7 +18,7 @@ lives:
   ``complaints``; ch6 客户个性化: ``needs``, ``recommend``, ``customisation``;
 - ch7 客户关系测评与维护: ``satisfaction``, ``loyalty``, ``retention``;
 - figures: ``crmlab.theme`` (``use_theme()``: readable figures with Chinese
-  labels on any machine) and ``crmlab.plots`` (charts and classroom widgets).
+  labels on any machine; ``projector_mode()``: large, high-contrast figures and widgets for class) and ``crmlab.plots`` (charts and classroom widgets).
 
 Shared by all of them: ``crmlab.validation`` (the input checks and their
 messages, the one time-unit table, the purchases of an analysis period). One
@@ -39,6 +39,7 @@ _LAZY = {
     "list_tables": "crmlab.datasets",
     "generate": "crmlab.generator",
     "use_theme": "crmlab.theme",
+    "projector_mode": "crmlab.theme",
     "read_transactions": "crmlab.exports",
     "read_customers": "crmlab.exports",
     "read_contacts": "crmlab.exports",

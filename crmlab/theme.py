@@ -50,6 +50,8 @@ from crmlab.validation import CrmlabInputError
 
 __all__ = [
     "use_theme",
+    "projector_mode",
+    "COLOURBLIND_SAFE",
     "boxplot",
     "installed_cjk_fonts",
     "BUNDLED_FONT",
@@ -329,6 +331,88 @@ def use_theme(
         rc=theme_rc,
     )
     return family
+
+
+#: Okabe & Ito's colours (2008), without black: told apart with any of the common colour-vision
+#: deficiencies, where matplotlib's default blue-orange-green-red is not (red against green).
+COLOURBLIND_SAFE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442"]
+
+# JupyterLab's own CSS variables for widgets and rendered outputs, raised for a projector: the page
+# zooms only the notebook's outputs and controls, not the menus. Pixel sizes, as JupyterLab sets them.
+_PROJECTOR_CSS = """
+:root {
+  --jp-widgets-font-size: 20px; --jp-widgets-inline-height: 36px; --jp-widgets-inline-label-width: 200px;
+  --jp-widgets-inline-width: 600px; --jp-widgets-inline-width-short: 300px;
+  --jp-widgets-slider-handle-size: 22px; --jp-widgets-slider-track-thickness: 6px;
+  --jp-content-font-size1: 20px; --jp-code-font-size: 18px; --jp-ui-font-color1: #000;
+  --jp-content-font-color1: #000; --jp-content-font-color0: #000;
+}
+.jp-OutputArea-output, .jp-OutputArea-output table, .widget-html-content { font-size: 20px; color: #000; }
+"""
+
+
+def projector_mode(on: bool = True, *, cjk_font: str | os.PathLike | None = "auto"):
+    """Switch figures and widgets to a style readable from the back of a classroom (投影模式).
+
+    One call, in a notebook cell, changes two things:
+
+    - figures that follow: seaborn's ``"poster"`` context (large fonts, thick
+      lines), black text on white, and the colour-blind-safe palette
+      :data:`COLOURBLIND_SAFE` (HTML bar charts of the widgets take it too);
+    - widgets and outputs in the JupyterLab page: larger controls and text,
+      black on white (a ``<style>`` shown by the cell; it applies to the whole
+      page until the cell's output is cleared or the page is reloaded).
+
+    ``projector_mode(False)`` puts the figures back to :func:`use_theme`'s
+    defaults and the page's style back to JupyterLab's.
+
+    Parameters
+    ----------
+    on : bool, default True
+        Projector style on, or back to normal.
+    cjk_font : str or path-like, default "auto"
+        As in :func:`use_theme`.
+
+    Returns
+    -------
+    IPython.display.HTML
+        The page style; displayed by the cell as its last expression. Its
+        text representation is one line saying which mode is on.
+
+    Examples
+    --------
+    >>> import matplotlib as mpl
+    >>> from matplotlib.colors import to_hex
+    >>> from crmlab.theme import projector_mode, COLOURBLIND_SAFE
+    >>> style = projector_mode(cjk_font="bundled")
+    >>> mpl.rcParams["axes.labelsize"] >= 24 and mpl.rcParams["text.color"] == "black"
+    True
+    >>> [to_hex(c) for c in mpl.rcParams["axes.prop_cycle"].by_key()["color"][:2]]
+    ['#0072b2', '#e69f00']
+    >>> style
+    crmlab projector mode: on (large, high-contrast, colour-blind-safe figures and widgets)
+    >>> projector_mode(False, cjk_font="bundled")
+    crmlab projector mode: off
+    """
+    from IPython.display import HTML
+
+    if on:
+        use_theme("poster", cjk_font=cjk_font, palette=COLOURBLIND_SAFE, figsize=(11.0, 6.0),
+                  rc={"text.color": "black", "axes.labelcolor": "black", "xtick.color": "black",
+                      "ytick.color": "black", "axes.edgecolor": "black", "grid.color": "0.75"})
+        said = "on (large, high-contrast, colour-blind-safe figures and widgets)"
+    else:
+        use_theme(cjk_font=cjk_font)
+        said = "off"
+
+    class _Style(HTML):
+        def __repr__(self):
+            return f"crmlab projector mode: {said}"
+
+    # Off shows an empty style, which replaces the projector style only when shown in the same cell's
+    # output; the page keeps a style shown elsewhere until that output is cleared (said in the docstring).
+    return _Style(f"<style>{_PROJECTOR_CSS if on else ''}</style>"
+                  f"<p style='font-size:smaller;color:#555'>crmlab projector mode: {said}</p>")
 
 
 @functools.cache

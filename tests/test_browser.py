@@ -191,6 +191,35 @@ def test_notebook_in_the_browser(path, lab, browser):
     assert _digest(path) == before, f"{path.name} was changed on disk by the browser run"
 
 
+def test_projector_mode_enlarges_the_widgets_on_the_page(lab, browser):
+    """One call, crmlab.projector_mode(), makes the page's widgets and outputs larger; clearing its output
+    puts them back."""
+    import nbformat
+
+    folder = ROOT / "build" / "browser"
+    folder.mkdir(parents=True, exist_ok=True)
+    notebook = folder / "projector.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("from crmlab.plots.clv import clv_formula_widget\nclv_formula_widget()"),
+        nbformat.v4.new_code_cell("import crmlab\ncrmlab.projector_mode()")],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}), notebook)
+    size = ("() => parseFloat(getComputedStyle(document.querySelector('.jp-Notebook .widget-label')).fontSize)")
+    page = open_notebook(browser, lab, notebook.relative_to(ROOT).as_posix())
+    try:
+        run_all(page)
+        page.wait_for_selector(".jp-Notebook .widget-label")
+        projected = page.evaluate(size)
+        page.screenshot(path=SCREENSHOTS / "projector-mode.png")
+        page.evaluate("""() => { const panel = window.jupyterapp.shell.currentWidget;
+                                 panel.content.activeCellIndex = 1;
+                                 return window.jupyterapp.commands.execute('notebook:clear-cell-output'); }""")
+        page.wait_for_function(f"() => ({size})() < {projected}", timeout=10_000)
+        assert projected >= 1.4 * page.evaluate(size)
+    finally:
+        page.close()
+        shut_down_kernels(lab)
+
+
 def test_tofu_check_sees_a_character_no_font_has(browser):
     """The control for the empty-box check: a private-use character, which no font draws, is reported."""
     page = browser.new_page()

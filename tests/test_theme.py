@@ -350,3 +350,59 @@ def test_plain_seaborn_boxplot_still_warns():
     ax = _figure().subplots()
     with pytest.warns((DeprecationWarning, PendingDeprecationWarning), match="vert: bool"):
         sns.boxplot(_sales(), x="客户类型", y="消费金额", ax=ax)
+
+
+# Machado, Oliveira & Fernandes (2009): linear-RGB matrices simulating full deuteranopia, protanopia
+# and tritanopia.
+CVD = {"deuteranopia": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413], [-0.011820, 0.042940, 0.968881]],
+       "protanopia": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216], [-0.003882, -0.048116, 1.051998]],
+       "tritanopia": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602], [0.004733, 0.691367, 0.303900]]}
+
+
+def _closest_pair_seen_with(deficiency: str, colours) -> float:
+    """The smallest CIELAB distance (ΔE*ab) between two of ``colours`` as a person with ``deficiency`` sees them."""
+    import itertools
+
+    from matplotlib.colors import to_rgb
+
+    srgb = np.array([to_rgb(c) for c in colours])
+    linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4) @ np.array(CVD[deficiency]).T
+    xyz = np.clip(linear, 0, 1) @ np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722],
+                                            [0.0193, 0.1192, 0.9505]]).T / [0.95047, 1.0, 1.08883]
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    lab = np.stack([116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])], axis=1)
+    return min(np.linalg.norm(lab[i] - lab[j]) for i, j in itertools.combinations(range(len(lab)), 2))
+
+
+@pytest.mark.parametrize("deficiency", CVD)
+def test_projector_palette_stays_apart_for_colour_blind_viewers(deficiency):
+    import seaborn as sns
+
+    from crmlab.theme import COLOURBLIND_SAFE
+
+    # 12 ΔE: clearly different side by side. The default palettes, the control, fall below it for red-green
+    # deficiencies (their green and red, or blue and purple, merge).
+    assert _closest_pair_seen_with(deficiency, COLOURBLIND_SAFE) > 12
+    if deficiency != "tritanopia":
+        assert _closest_pair_seen_with(deficiency, sns.color_palette("deep")[:7]) < 12
+        assert _closest_pair_seen_with(deficiency, sns.color_palette("tab10")[:7]) < 12
+
+
+def test_projector_mode_enlarges_and_restores_the_figures():
+    import matplotlib as mpl
+
+    from crmlab.theme import projector_mode, use_theme
+
+    with mpl.rc_context():
+        use_theme(cjk_font="bundled")
+        normal = {k: mpl.rcParams[k] for k in ("axes.labelsize", "xtick.labelsize", "lines.linewidth", "figure.figsize")}
+        style = projector_mode(cjk_font="bundled")
+        assert mpl.rcParams["axes.labelsize"] >= 1.5 * normal["axes.labelsize"]
+        assert mpl.rcParams["xtick.labelsize"] >= 1.5 * normal["xtick.labelsize"]
+        assert mpl.rcParams["lines.linewidth"] > normal["lines.linewidth"]
+        assert {mpl.rcParams[k] for k in ("text.color", "axes.labelcolor", "xtick.color", "ytick.color")} == {"black"}
+        assert "--jp-widgets-font-size" in style.data and "projector mode: on" in repr(style)
+        assert mpl.rcParams["font.family"][1] == "crmlab Sans SC"  # Chinese still renders
+        off = projector_mode(False, cjk_font="bundled")
+        assert {k: mpl.rcParams[k] for k in normal} == normal
+        assert "--jp-widgets-font-size" not in off.data
