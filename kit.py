@@ -4,6 +4,7 @@
     python kit.py test        set up what is missing, run every test (unit tests and notebooks)
     python kit.py test --unit the unit tests and docstring examples only (a fast loop)
     python kit.py notebooks   re-execute every notebook in place (after changing crmlab)
+    python kit.py book        the notebooks as a searchable website in build/book (not re-executed)
 
 The first run creates a virtual environment in .venv and installs the kit
 into it at the versions in constraints.txt (a few minutes); later runs check a
@@ -17,6 +18,7 @@ Python 3.11, 3.12 or 3.13; extra arguments are passed on
 import hashlib
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -33,6 +35,9 @@ SUPPORTED = "Python %d.%d to %d.%d" % (OLDEST + NEWEST)
 # compared by nbval; `test --unit` leaves out everything that executes a notebook.
 PYTEST_OPTIONS = ["--doctest-modules", "--nbval", "--nbval-current-env", "-p", "no:cacheprovider"]
 UNIT_OPTIONS = ["--doctest-modules", "-p", "no:cacheprovider", "-m", "not notebooks"]
+# The book: the notebooks with their stored outputs as a static website (configuration in book/).
+BOOK_DIR = os.path.join("build", "book")
+BOOK_DOCTREES = os.path.join("build", "book-doctrees")
 
 
 def stop(message):
@@ -145,6 +150,27 @@ def run(args):
     return subprocess.call([python] + args, cwd=ROOT)
 
 
+def book_arguments(out_dir, doctree_dir):
+    """The arguments, after the Python, of the command that builds the book into out_dir.
+
+    sphinx-build reads the whole repository folder with the configuration in book/ (which keeps to
+    book/ and notebooks/), from scratch each time (-E), and fails on any warning (-W), including
+    a broken cross-reference (-n); tests/test_book.py builds the book with the same arguments.
+    """
+    return ["-m", "sphinx", "-b", "html", "-E", "-W", "--keep-going", "-n", "-q",
+            "-c", "book", "-d", doctree_dir, ".", out_dir]
+
+
+def build_book(rest):
+    out_dir = os.path.join(ROOT, BOOK_DIR)
+    if os.path.isdir(out_dir):
+        shutil.rmtree(out_dir)  # no page of a notebook that was renamed or removed stays behind
+    code = run(book_arguments(BOOK_DIR, BOOK_DOCTREES) + rest)
+    if code == 0:
+        print("The book is in %s: open %s in a web browser." % (BOOK_DIR, os.path.join(BOOK_DIR, "index.html")))
+    return code
+
+
 def main(argv):
     command, rest = (argv[0], argv[1:]) if argv else ("help", [])
     if command == "lab":
@@ -156,6 +182,8 @@ def main(argv):
         return run(["-m", "pytest"] + PYTEST_OPTIONS + rest)
     if command == "notebooks":
         return run([os.path.join("tools", "execute_notebooks.py")] + rest)
+    if command == "book":
+        return build_book(rest)
     print(__doc__)
     return 0 if command in ("help", "-h", "--help") else 2
 
