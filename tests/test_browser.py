@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import urllib.request
 
@@ -26,7 +27,11 @@ from _scripts import ROOT
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 CHROMIUM, WHY_NOT = browser_path()
 
-pytestmark = [pytest.mark.notebooks, pytest.mark.skipif(CHROMIUM is None, reason=f"browser tests skipped: {WHY_NOT}")]
+# CI sets CRMLAB_REQUIRE_BROWSER=1 (.ci/run installs Chromium), so that there a missing browser fails
+# instead of skipping.
+REQUIRED = os.environ.get("CRMLAB_REQUIRE_BROWSER") == "1"
+pytestmark = [pytest.mark.notebooks,
+              pytest.mark.skipif(CHROMIUM is None and not REQUIRED, reason=f"browser tests skipped: {WHY_NOT}")]
 
 # Text that JupyterLab or ipywidgets writes when something went wrong (a widget whose model never
 # arrived, a front-end error) or that Python writes on stderr (warnings, tracebacks).
@@ -53,9 +58,9 @@ SHOWN = """(index) => {
 # Characters on the page whose drawing equals that of a character no font has (U+E000, private
 # use): such a character is drawn as the missing-glyph box. Checked in the font stack of the
 # element that holds the character.
-TOFU = """() => {
+TOFU = """(root) => {
   const byFont = new Map();
-  const walker = document.createTreeWalker(document.querySelector('.jp-Notebook'), NodeFilter.SHOW_TEXT);
+  const walker = document.createTreeWalker(document.querySelector(root), NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const chars = [...node.textContent].filter(ch => ch.codePointAt(0) > 127 && ch.trim());
     if (!chars.length) continue;
@@ -85,6 +90,8 @@ def lab():
 
 @pytest.fixture(scope="module")
 def browser():
+    if CHROMIUM is None:
+        pytest.fail(f"CRMLAB_REQUIRE_BROWSER=1 but {WHY_NOT}")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -181,7 +188,7 @@ def test_notebook_in_the_browser(path, lab, browser):
                         path=shots / f"cell{index:02d}-{step}.png")
         assert not TROUBLE.findall(page.locator(".jp-Notebook").inner_text()), "moving the controls showed an error"
 
-        tofu = page.evaluate(TOFU)
+        tofu = page.evaluate(TOFU, ".jp-Notebook")
         assert tofu["checked"] > 0
         assert not tofu["boxes"], (f"drawn as empty boxes (no font has them here): {''.join(tofu['boxes'])}; "
                                    "install a Chinese font (Debian/Ubuntu: sudo apt install fonts-noto-cjk)")
@@ -220,11 +227,34 @@ def test_projector_mode_enlarges_the_widgets_on_the_page(lab, browser):
         shut_down_kernels(lab)
 
 
+def test_the_book_draws_every_character(browser, tmp_path):
+    """The book's pages, opened from disk as a reader does: no character drawn as an empty box."""
+    import subprocess
+    import sys
+
+    from _scripts import load_script
+
+    out = tmp_path / "html"
+    kit = load_script("kit.py")
+    subprocess.run([sys.executable] + kit.book_arguments(str(out), str(tmp_path / "doctrees")), cwd=ROOT, check=True,
+                   capture_output=True)
+    page = browser.new_page()
+    try:
+        for path in NOTEBOOKS:
+            page.goto((out / "notebooks" / f"{path.stem}.html").as_uri())
+            page.evaluate("() => document.fonts.ready")
+            tofu = page.evaluate(TOFU, "body")
+            assert tofu["checked"] > 0 and not tofu["boxes"], f"{path.stem}: {''.join(tofu['boxes'])}"
+        page.screenshot(path=SCREENSHOTS / "book-page.png", full_page=False)
+    finally:
+        page.close()
+
+
 def test_tofu_check_sees_a_character_no_font_has(browser):
     """The control for the empty-box check: a private-use character, which no font draws, is reported."""
     page = browser.new_page()
     try:
         page.set_content('<div class="jp-Notebook"><p>客户 \uE001 ≤</p><code>价值 \uE002</code></div>')
-        assert sorted(page.evaluate(TOFU)["boxes"]) == ["\ue001", "\ue002"]
+        assert sorted(page.evaluate(TOFU, ".jp-Notebook")["boxes"]) == ["\ue001", "\ue002"]
     finally:
         page.close()
