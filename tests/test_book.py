@@ -4,7 +4,7 @@ The book is built once for this module, into a temporary folder, with the same s
 arguments as the command (``kit.book_arguments``); the build fails on any Sphinx warning. Then:
 every notebook has a page and the start page links to all of them in file-name order; every
 internal link and image points to a file (and anchor) of the book; every figure a notebook
-stored is an image in its page; widgets show a note; Chinese and English terms are in the search
+stored is an image in its page; widgets show a note and their stored state; Chinese and English terms are in the search
 index; nothing is loaded from the internet; nothing of instructor/ or exercises/ is in the book.
 """
 import base64
@@ -45,6 +45,7 @@ class Page(HTMLParser):
         self.output_images: list[str] = []  # <img> inside a notebook cell's output
         self.toctree_links: list[str] = []
         self.widget_notes = 0
+        self.widget_html: list[str] = []  # the raw HTML of each widget shown as stored
         self.h1: list[str] = []
         self._divs: list[list[str]] = []  # classes of the open <div> elements
         self._in_h1 = False
@@ -68,7 +69,7 @@ class Page(HTMLParser):
             self.refs.append((tag, "content", a.get("content", "").partition("url=")[2]))
         if "src" in a or (tag == "link" and "href" in a):
             self.fetched.append(a.get("src") or a.get("href"))
-        if tag == "img" and self._inside("cell_output"):
+        if tag == "img" and self._inside("cell_output") and not self._inside("crmlab-widget"):
             self.output_images.append(a.get("src", ""))
         if tag == "a" and self._inside("toctree-wrapper"):
             self.toctree_links.append(a.get("href", ""))
@@ -224,6 +225,25 @@ def test_a_widget_shows_a_note_to_use_jupyterlab(pages, notebook):
     page = pages[page_of(notebook)]
     assert page.widget_notes == widgets
     assert "application/vnd.jupyter.widget" not in page.path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda n: n.stem)
+def test_a_widget_is_shown_as_the_notebook_stored_it(pages, notebook):
+    """Each control as "label: value" and each HTML part (tables) of every widget, as stored."""
+    states = load(notebook).get("metadata", {}).get("widgets", {}).get(
+        "application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    text = pages[page_of(notebook)].path.read_text(encoding="utf-8")
+    import html as html_module
+
+    for model in states.values():
+        state = model["state"]
+        if model["model_name"].endswith("SliderModel") or model["model_name"] == "DropdownModel":
+            assert html_module.escape(state["description"]) + ": <b>" in text, (notebook.name, state["description"])
+        if model["model_name"] == "HTMLModel":
+            assert state["value"] in text, (notebook.name, state["value"][:80])
+        if model["model_name"] == "ImageModel":
+            png = [b["data"] for b in model["buffers"] if b["path"] == ["value"]][0]
+            assert png in text, notebook.name
 
 
 @pytest.mark.parametrize("word, page", [
