@@ -166,6 +166,8 @@ def test_notebook_in_the_browser(path, lab, browser):
         assert stderr.count() == 0, f"error or warning output on the page: {stderr.all_inner_texts()[:3]}"
         trouble = TROUBLE.findall(page.locator(".jp-Notebook").inner_text())
         assert not trouble, f"the page says {sorted(set(trouble))}"
+        dialogs = page.locator(".jp-Dialog")  # e.g. "Kernel Restarting", "Error", a kernel chooser
+        assert dialogs.count() == 0, f"a dialog is open: {dialogs.all_inner_texts()}"
 
         controls = page.evaluate(CONTROLS)
         assert all(c["other"] == 0 for c in controls), f"controls of a kind this test cannot move yet: {controls}"
