@@ -17,6 +17,7 @@ lives:
 - ch5 客户互动: ``touchpoints``, ``interaction_plan``, ``campaigns``,
   ``complaints``; ch6 客户个性化: ``needs``, ``recommend``, ``customisation``;
 - ch7 客户关系测评与维护: ``satisfaction``, ``loyalty``, ``retention``;
+- ch10 数据挖掘: ``mining`` (churn prediction with a split in time, gains and lift);
 - ch11–12 客户关系管理能力与实施: ``capability`` (a scorecard built from the above);
 - figures: ``crmlab.theme`` (``use_theme()``: readable figures with Chinese
   labels on any machine; ``projector_mode()``: large, high-contrast figures and widgets for class) and ``crmlab.plots`` (charts and classroom widgets).
