@@ -49,7 +49,8 @@ from crmlab.validation import (CrmlabInputError, as_date, describe_rows, frame_c
                                shown)
 
 __all__ = ["churn_dataset", "churn_model", "predict_churn", "model_coefficients", "compare_auc", "calibration_table",
-           "gains_table", "targeting_value", "COMPLAINT_STATUSES"]
+           "gains_table", "targeting_value", "COMPLAINT_STATUSES", "response_scores", "response_uplift_by_decile",
+           "cluster_segments", "segment_agreement", "rule_counts", "rules_holdout", "score_groups"]
 
 #: What the company knows of a customer's latest complaint at the cut-off: no complaint, its outcome if it
 #: was closed before the cut-off, else still open (an unresolved complaint never closes).
@@ -619,3 +620,532 @@ def targeting_value(gains: pd.DataFrame, *, value_saved: float, save_rate: float
     out["net"] = out["benefit"] - out["cost"]
     out["net_random"] = out["contacted"] * (churners / total * float(save_rate) * float(value_saved) - float(cost))
     return out
+
+
+# -- response modelling against uplift (响应模型与增量模型) ---------------------------------------------
+
+def response_scores(assignment: pd.DataFrame, customers: pd.DataFrame, *, features, log_features=(),
+                    campaign_id=None, folds: int = 5, random_state: int = 0) -> pd.DataFrame:
+    """A response model (响应模型) fitted on the treated group, scored out of fold for every customer.
+
+    The response model answers "who buys when we send the offer?": a
+    logistic regression (:func:`churn_model`'s pipeline, label
+    ``responded``) learned on the **treated** customers of a randomised
+    campaign only. Each customer is scored by a model that did not see them:
+    the customers (treated and control alike) are split at random into
+    ``folds`` parts, and part *k* is scored by the model fitted on the treated
+    customers of the other parts (cross-fitting, 交叉拟合). A treated
+    customer's own response therefore never raises their own score, and both
+    groups are scored the same way, so comparing them by score group is fair
+    (:func:`response_uplift_by_decile`). Scores are rounded to 12 decimals,
+    so that their order is the same on every machine.
+
+    Parameters
+    ----------
+    assignment : DataFrame
+        As in :func:`crmlab.campaigns.campaign_uplift`: ``customer_id``,
+        ``group``, ``responded``, ``revenue`` (and ``campaign_id``).
+    customers : DataFrame
+        Indexed by ``customer_id``: the features, measured *before* the
+        campaign (e.g. :func:`crmlab.rfm.rfm_from_orders` at its start date).
+        A customer of the experiment missing here, or with a missing
+        feature, gets no score.
+    features : list of str
+        Numeric columns of ``customers``.
+    log_features : list of str, optional
+        Features to take ``log(1 + x)`` of first.
+    campaign_id : str, optional
+        The campaign (needed when the table holds several).
+    folds : int, default 5
+        Parts of the cross-fitting, 2 to 20.
+    random_state : int, default 0
+        Seed of the split into parts and of scikit-learn.
+
+    Returns
+    -------
+    DataFrame
+        The campaign's rows, sorted by ``customer_id``: ``customer_id``,
+        ``group``, ``responded``, ``revenue``, the features, ``fold`` (1 to
+        ``folds``; 0 without a score) and ``response_score`` (predicted chance
+        of responding when treated; missing without features).
+
+    Examples
+    --------
+    Customers who bought more often before the campaign respond more:
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> ids = [f"C{i:03d}" for i in range(400)]
+    >>> f = pd.DataFrame({"frequency": rng.integers(1, 10, 400)}, index=pd.Index(ids, name="customer_id"))
+    >>> a = pd.DataFrame({"customer_id": ids, "group": np.where(rng.random(400) < 0.5, "treatment", "control"),
+    ...                   "responded": rng.random(400) < f["frequency"].to_numpy() / 12, "revenue": 0.0})
+    >>> s = response_scores(a, f, features=["frequency"])
+    >>> s.groupby("frequency")["response_score"].mean().is_monotonic_increasing
+    True
+    """
+    from crmlab.campaigns import GROUPS
+    from crmlab.validation import boolean, require_labels, require_nonempty
+
+    frame_check(customers, "customers")
+    features = [features] if isinstance(features, str) else list(features)
+    if not features:
+        raise CrmlabInputError("features is empty; name at least one column, e.g. features=['frequency'].")
+    require_columns(customers.columns, features, table="customers")
+    if (not isinstance(folds, (int, np.integer)) or isinstance(folds, bool) or not 2 <= folds <= 20):
+        raise CrmlabInputError(f"folds={folds!r} must be a whole number from 2 to 20, e.g. 5.")
+    frame_check(assignment, "campaign_assignment")
+    require_columns(assignment.columns, ["customer_id", "group", "responded", "revenue"], table="campaign_assignment")
+    require_nonempty(assignment, table="campaign_assignment")
+    rows = assignment
+    if "campaign_id" in assignment.columns:
+        present = sorted(assignment["campaign_id"].astype("string").dropna().unique())
+        if campaign_id is None and len(present) > 1:
+            raise CrmlabInputError(f"campaign_assignment holds {len(present)} campaigns {present}; choose one with "
+                                   "campaign_id=..., since each experiment is scored on its own.")
+        if campaign_id is not None:
+            if campaign_id not in present:
+                raise CrmlabInputError(f"campaign_id={campaign_id!r} is not in campaign_assignment; campaigns "
+                                       f"present: {present}.")
+            rows = assignment[assignment["campaign_id"].astype("string").eq(campaign_id).fillna(False).to_numpy(bool)]
+    require_labels(rows["group"], GROUPS, column="group", table="campaign_assignment",
+                   fix="Rename the labels to treatment (实验组) and control (对照组).")
+    if rows["customer_id"].duplicated().any():
+        dup = rows["customer_id"].duplicated(keep=False)
+        raise CrmlabInputError(f"campaign_assignment: customer_id is not unique within the campaign in "
+                               f"{describe_rows(rows.index[dup])}; each customer belongs to one group once.")
+    responded = boolean(rows["responded"], "responded", "campaign_assignment")
+    if responded.isna().any():
+        raise CrmlabInputError(f"campaign_assignment: 'responded' is missing in "
+                               f"{describe_rows(rows.index[responded.isna().to_numpy()])}; drop those rows first.")
+    rows = pd.DataFrame({"customer_id": rows["customer_id"].astype(str).to_numpy(),
+                         "group": rows["group"].astype(str).to_numpy(),
+                         "responded": responded.astype(bool).to_numpy(), "revenue": rows["revenue"].to_numpy()})
+    if customers.index.has_duplicates:
+        dup = customers.index.duplicated(keep=False)
+        raise CrmlabInputError(f"customers: the index (customer_id) repeats in {describe_rows(customers.index[dup])}; "
+                               "give one row per customer.")
+    rows = rows.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    X = customers[features].reindex(rows["customer_id"]).reset_index(drop=True)
+    scorable = X.notna().all(axis=1).to_numpy()
+    out = rows[["customer_id", "group", "responded", "revenue"]].join(X)
+    rng = np.random.default_rng(random_state)
+    fold = np.zeros(len(out), dtype=int)
+    fold[scorable] = rng.permutation(int(scorable.sum())) % folds + 1
+    treated = (out["group"] == "treatment").to_numpy()
+    score = np.full(len(out), np.nan)
+    for k in range(1, folds + 1):  # one model per part (a few fits, not a loop over rows)
+        learn = scorable & treated & (fold != k)
+        if out.loc[learn, "responded"].nunique() < 2:
+            raise CrmlabInputError(f"response_scores: the treated customers outside part {k} all responded or none "
+                                   "did; the model needs both. Use fewer folds or a larger campaign.")
+        model = churn_model(out[learn], features=features, log_features=log_features, churned="responded",
+                            random_state=random_state)
+        score[fold == k] = predict_churn(model, out[fold == k]).to_numpy()
+    out["fold"] = fold
+    out["response_score"] = np.round(score, 12)
+    return out
+
+
+def response_uplift_by_decile(scored: pd.DataFrame, *, score: str = "response_score", n_groups: int = 10,
+                              metric: str = "response_rate", confidence: float = 0.95,
+                              verbose: bool = True) -> pd.DataFrame:
+    """What the experiment says about uplift in each group of a response score (响应分组的增量效果).
+
+    Treated and control customers together are sorted by ``score``
+    (highest first, ties in the table's order) and cut into ``n_groups``
+    equal groups (deciles by default). In each group the treatment and
+    control means and the uplift with its interval come from
+    :func:`crmlab.campaigns.campaign_uplift`: since the groups were assigned
+    at random, the control customers of a group show what its treated
+    customers would have done without the offer.
+
+    ``attrs["trend"]`` asks one question of the whole table: does the uplift
+    rise or fall with the group number? It is the slope of a weighted least
+    squares line through the groups' uplifts (weights 1 / variance: for the
+    response ``p1(1-p1)/n1 + p0(1-p0)/n0``, for revenue Welch's
+    ``s1**2/n1 + s0**2/n0``), per group, with a normal interval and
+    p-value. A positive slope means the uplift is larger further *down* the
+    score list.
+
+    Parameters
+    ----------
+    scored : DataFrame
+        One row per customer of one campaign: ``group``, ``responded``,
+        ``revenue`` and the score column, e.g. from :func:`response_scores`.
+        Rows without a score are set aside and reported.
+    score : str, default "response_score"
+    n_groups : int, default 10
+    metric : {"response_rate", "revenue_per_customer"}, default "response_rate"
+    confidence : float, default 0.95
+    verbose : bool, default True
+        Print one line about the rows set aside (kept in ``attrs["set_aside"]``).
+
+    Returns
+    -------
+    DataFrame
+        One row per ``group`` (1 = highest scores): ``customers``,
+        ``mean_score``, ``n_treatment``, ``n_control``, ``treatment``,
+        ``control``, ``uplift``, ``ci_low``, ``ci_high``, ``p_value``;
+        ``attrs["trend"]`` (``slope``, ``ci_low``, ``ci_high``, ``p_value``).
+
+    Examples
+    --------
+    Eight customers, two groups; the high scorers buy with or without the
+    offer, the low scorers only with it:
+
+    >>> s = pd.DataFrame({"customer_id": list("abcdefgh"), "response_score": [.9, .8, .7, .6, .4, .3, .2, .1],
+    ...                   "group": ["treatment", "control"] * 4,
+    ...                   "responded": [True, True, True, True, True, False, False, False], "revenue": 0.0})
+    >>> response_uplift_by_decile(s, n_groups=2)[["group", "treatment", "control", "uplift"]]
+       group  treatment  control  uplift
+    0      1        1.0      1.0     0.0
+    1      2        0.5      0.0     0.5
+    """
+    from scipy.stats import norm
+
+    from crmlab.campaigns import METRICS, campaign_uplift
+    from crmlab.validation import require_option, report_set_aside
+
+    frame_check(scored, "scored")
+    require_columns(scored.columns, [score, "group", "responded", "revenue"], table="scored")
+    require_option(metric, METRICS, name="metric")
+    values = pd.to_numeric(scored[score], errors="coerce")
+    if values.isna().all():
+        raise CrmlabInputError(f"scored: column '{score}' has no numeric value; score the customers first, e.g. "
+                               "with response_scores(...).")
+    has = values.notna().to_numpy()
+    rows = scored[has]
+    group = score_groups(values[has], n_groups=n_groups).to_numpy()
+    rows = rows.assign(_group=group, _score=values[has].to_numpy(float))
+    uplift = campaign_uplift(rows, by="_group", confidence=confidence, verbose=False).xs(metric, level="metric")
+    mean_score = rows.groupby("_group", sort=True)["_score"].agg(["size", "mean"])
+    out = pd.DataFrame({"group": uplift.index.to_numpy(), "customers": mean_score["size"].to_numpy(),
+                        "mean_score": mean_score["mean"].to_numpy()})
+    for col in ("n_treatment", "n_control", "treatment", "control", "uplift", "ci_low", "ci_high", "p_value"):
+        out[col] = uplift[col].to_numpy()
+    treated = rows["group"].astype(str) == "treatment"
+    if metric == "response_rate":
+        pt, pc = out["treatment"], out["control"]
+        variance = pt * (1 - pt) / out["n_treatment"] + pc * (1 - pc) / out["n_control"]
+    else:
+        var = rows.groupby([rows["_group"], treated], sort=True)["revenue"].var().unstack()
+        variance = (var[True].to_numpy() / out["n_treatment"] + var[False].to_numpy() / out["n_control"])
+    usable = (variance > 0) & out["uplift"].notna()
+    w, x, d = 1 / variance[usable], out.loc[usable, "group"].astype(float), out.loc[usable, "uplift"]
+    z = norm.ppf(0.5 + confidence / 2)
+    if usable.sum() >= 3:
+        centre = np.sum(w * x) / np.sum(w)
+        spread = np.sum(w * (x - centre) ** 2)
+        slope, se = float(np.sum(w * (x - centre) * d) / spread), float(np.sqrt(1 / spread))
+        trend = {"slope": slope, "ci_low": slope - z * se, "ci_high": slope + z * se,
+                 "p_value": float(2 * norm.sf(abs(slope) / se))}
+    else:
+        trend = {"slope": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan}
+    out.attrs["trend"] = trend
+    set_aside = {f"customers without a '{score}'": int((~has).sum())} if (~has).any() else {}
+    return report_set_aside(out, set_aside, what="response_uplift_by_decile", verbose=verbose)
+
+
+# -- clustering against RFM (聚类细分与RFM细分) ------------------------------------------------------
+
+def cluster_segments(rfm: pd.DataFrame, *, k: int = 4, random_state: int = 0, n_init: int = 10) -> pd.DataFrame:
+    """k-means clusters (K均值聚类) of customers on standardized log recency, frequency and monetary value.
+
+    Each of R, F and M is taken as ``log(1 + x)`` (their long right tails
+    would otherwise let a few big spenders make their own clusters) and
+    standardized (mean 0, SD 1 over the customers), so that the three count
+    alike; scikit-learn's ``KMeans`` then finds ``k`` clusters, with
+    ``n_init`` starts and a fixed ``random_state``, on one thread, from
+    inputs rounded to 10 decimals, so that the clusters are the same on every
+    machine. Clusters are numbered by their centre, highest monetary value
+    first (then highest frequency, then most recent): cluster 1 spends most.
+
+    Parameters
+    ----------
+    rfm : DataFrame
+        From :func:`crmlab.rfm.rfm_table` or :func:`crmlab.rfm.rfm_from_orders`:
+        ``recency_<unit>``, ``frequency``, ``monetary``; one row per customer.
+    k : int, default 4
+        Number of clusters, 2 to 12.
+    random_state : int, default 0
+    n_init : int, default 10
+        Number of k-means starts; the best (smallest within-cluster sum of squares) is kept.
+
+    Returns
+    -------
+    DataFrame
+        ``rfm`` with ``cluster`` (int, 1 to ``k``); ``attrs["clusters"]``
+        holds ``centres`` (each cluster's centre back in the units of R, F, M:
+        ``exp(mean of log(1 + x)) - 1``, a geometric-style mean) and
+        ``inertia`` (the within-cluster sum of squares on the standardized scale).
+
+    Examples
+    --------
+    Two obvious groups: recent, frequent big spenders and lapsed one-off small ones:
+
+    >>> rfm = pd.DataFrame({"recency_days": [5, 8, 10, 300, 320, 350], "frequency": [12, 10, 15, 1, 1, 2],
+    ...                     "monetary": [3000.0, 2500, 4000, 50, 80, 60]})
+    >>> cluster_segments(rfm, k=2)["cluster"].tolist()
+    [1, 1, 1, 2, 2, 2]
+    """
+    from sklearn.cluster import KMeans
+    from threadpoolctl import threadpool_limits
+
+    from crmlab._threads import one_blas_thread
+
+    frame_check(rfm, "rfm")
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 2 <= k <= 12:
+        raise CrmlabInputError(f"k={k!r} must be a whole number of clusters from 2 to 12, e.g. 4.")
+    if not isinstance(n_init, (int, np.integer)) or isinstance(n_init, bool) or n_init < 1:
+        raise CrmlabInputError(f"n_init={n_init!r} must be a whole number of starts >= 1, e.g. 10.")
+    recency = [c for c in rfm.columns if str(c).startswith("recency_")]
+    if len(recency) != 1:
+        raise CrmlabInputError(f"rfm needs one recency column (recency_days, recency_weeks or recency_months), found "
+                               f"{recency or 'none'}; pass the result of crmlab.rfm.rfm_table or rfm_from_orders.")
+    columns = [recency[0], "frequency", "monetary"]
+    require_columns(rfm.columns, columns, table="rfm")
+    values = rfm[columns].apply(pd.to_numeric, errors="coerce")
+    bad = values.isna().any(axis=1) | (values < 0).any(axis=1)
+    if bad.any():
+        raise CrmlabInputError(f"rfm: recency, frequency or monetary is missing, not a number or negative in "
+                               f"{describe_rows(rfm.index[bad])}; fix or drop those customers.")
+    if len(rfm) < k:
+        raise CrmlabInputError(f"rfm has {len(rfm)} customers, fewer than k={k} clusters; use a smaller k.")
+    logged = np.log1p(values.to_numpy(float))
+    sd = logged.std(axis=0)
+    z = np.round((logged - logged.mean(axis=0)) / np.where(sd > 0, sd, 1.0), 10)
+    with one_blas_thread(), threadpool_limits(limits=1, user_api="openmp"):
+        fit = KMeans(n_clusters=int(k), n_init=int(n_init), random_state=random_state).fit(z)
+    labels = fit.labels_
+    centres = pd.DataFrame(logged).groupby(labels).mean()          # on the log scale, per raw label
+    order = np.lexsort((np.round(centres[0].to_numpy(), 9),          # most recent (smallest recency) last key
+                        -np.round(centres[1].to_numpy(), 9), -np.round(centres[2].to_numpy(), 9)))
+    number = np.empty(len(order), dtype=int)
+    number[centres.index.to_numpy()[order]] = np.arange(1, len(order) + 1)
+    out = rfm.copy()
+    out["cluster"] = number[labels]
+    shown_centres = pd.DataFrame(np.expm1(centres.to_numpy()), columns=columns)
+    shown_centres.index = pd.Index(number[centres.index.to_numpy()], name="cluster")
+    out.attrs["clusters"] = {"centres": shown_centres.sort_index().round(6).to_dict("index"),
+                             "inertia": float(np.round(fit.inertia_, 6)), "k": int(k)}
+    return out
+
+
+def segment_agreement(first, second, *, names=("first", "second")) -> pd.DataFrame:
+    """How far two segmentations of the same customers agree (细分一致性): a crosstab and the adjusted Rand index.
+
+    The table counts the customers in each pair of segments; it sums to the
+    number of customers. The **adjusted Rand index** (调整兰德指数, ARI)
+    looks at every pair of customers: do the two segmentations put them
+    together (or apart) alike? It is 1 when they split the customers the same
+    way (whatever the names of the segments), about 0 when they agree no more
+    than two random splits with the same sizes, and can be below 0. It has
+    no interval: it describes these customers, not a sample drawn from a
+    larger population.
+
+    Parameters
+    ----------
+    first, second : Series
+        Segment labels indexed by customer; aligned on the index. A customer
+        in only one of them, or with no label, is an error.
+    names : tuple of two str, default ("first", "second")
+        Names of the rows and columns of the table.
+
+    Returns
+    -------
+    DataFrame
+        Crosstab: rows the segments of ``first``, columns those of
+        ``second`` (in their category order when categorical, else sorted);
+        ``attrs["adjusted_rand"]`` and ``attrs["customers"]``.
+
+    Examples
+    --------
+    >>> a = pd.Series(["x", "x", "y", "y"], index=[1, 2, 3, 4])
+    >>> b = pd.Series(["p", "p", "q", "p"], index=[1, 2, 3, 4])
+    >>> t = segment_agreement(a, b, names=("rfm", "cluster"))
+    >>> t
+    cluster  p  q
+    rfm          
+    x        2  0
+    y        1  1
+    >>> round(t.attrs["adjusted_rand"], 3), t.attrs["customers"]
+    (0.0, 4)
+    """
+    from sklearn.metrics import adjusted_rand_score
+
+    for label, s in (("first", first), ("second", second)):
+        if not isinstance(s, pd.Series):
+            raise CrmlabInputError(f"{label} must be a Series of segment labels indexed by customer, "
+                                   f"e.g. classes['rfm_class']; got {type(s).__name__}.")
+        if s.index.has_duplicates:
+            raise CrmlabInputError(f"{label}: the index repeats in {describe_rows(s.index[s.index.duplicated(keep=False)])}; "
+                                   "give one label per customer.")
+        if s.isna().any():
+            raise CrmlabInputError(f"{label}: no segment in {describe_rows(s.index[s.isna().to_numpy()])}; drop or "
+                                   "label those customers.")
+    if len(names) != 2:
+        raise CrmlabInputError(f"names={names!r} must be two names, e.g. ('rfm_class', 'cluster').")
+    only = first.index.symmetric_difference(second.index)
+    if len(only):
+        raise CrmlabInputError(f"first and second hold different customers: {describe_rows(only)} are in only one; "
+                               "compare the same customers, e.g. second.reindex(first.index) after a join.")
+    if first.empty:
+        raise CrmlabInputError("first and second are empty; pass the segment labels of some customers.")
+    second = second.reindex(first.index)
+    table = pd.crosstab(pd.Series(first.to_numpy(), name=names[0]), pd.Series(second.to_numpy(), name=names[1]),
+                        dropna=False)
+    table.attrs["adjusted_rand"] = float(adjusted_rand_score(first.astype(str).to_numpy(),
+                                                             second.astype(str).to_numpy()))
+    table.attrs["customers"] = int(len(first))
+    return table
+
+
+# -- association rules on a later period (关联规则的时间外验证) -----------------------------------------
+
+def rule_counts(rules: pd.DataFrame, *, min_support, min_confidence, min_lift: float = 1.0) -> pd.DataFrame:
+    """How many rules pass each pair of thresholds (支持度/置信度阈值与规则数量).
+
+    Parameters
+    ----------
+    rules : DataFrame
+        From :func:`crmlab.recommend.association_rules` with no thresholds
+        (``support``, ``confidence``, ``lift``).
+    min_support, min_confidence : list of float
+        The thresholds to try (rows and columns of the table).
+    min_lift : float, default 1.0
+        Count only rules with a lift at least this.
+
+    Returns
+    -------
+    DataFrame
+        Rows ``min_support``, columns ``min_confidence``: the number of rules
+        at or above both (and ``min_lift``).
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"support": [0.1, 0.05, 0.02], "confidence": [0.5, 0.3, 0.6], "lift": [1.5, 2.0, 0.9]})
+    >>> rule_counts(r, min_support=[0.01, 0.05], min_confidence=[0.2, 0.4])
+    min_confidence  0.2  0.4
+    min_support             
+    0.01              2    1
+    0.05              2    1
+    """
+    frame_check(rules, "rules")
+    require_columns(rules.columns, ["support", "confidence", "lift"], table="rules")
+    supports = np.atleast_1d(np.asarray(min_support, dtype=float))
+    confidences = np.atleast_1d(np.asarray(min_confidence, dtype=float))
+    for name, v in (("min_support", supports), ("min_confidence", confidences)):
+        if v.size == 0 or not ((v >= 0) & (v <= 1)).all():
+            raise CrmlabInputError(f"{name} must be a list of shares between 0 and 1, e.g. [0.01, 0.02, 0.05].")
+    kept = rules[rules["lift"] >= float(min_lift)]
+    s, c = kept["support"].to_numpy(), kept["confidence"].to_numpy()
+    counts = ((s[None, None, :] >= supports[:, None, None]) & (c[None, None, :] >= confidences[None, :, None])).sum(axis=2)
+    return pd.DataFrame(counts, index=pd.Index(supports, name="min_support"),
+                        columns=pd.Index(confidences, name="min_confidence"))
+
+
+def rules_holdout(first: pd.DataFrame, second: pd.DataFrame, *, basket_col: str = "order_id",
+                  item_col: str = "category", min_support: float = 0.0, min_confidence: float = 0.0,
+                  min_lift: float = 1.0, min_count: int = 1, verbose: bool = True) -> pd.DataFrame:
+    """Rules found in one period, checked on a later one (规则的时间外验证).
+
+    The rules are mined on ``first`` with the thresholds; for each of them
+    the support, confidence and lift are then computed again from ``second``
+    alone (its own baskets, its own item shares). A rule *holds* in the
+    later period when it passes the same thresholds there (``min_count``
+    aside). A rule whose items never appear together in the later period
+    has support 0 and lift 0 there (confidence and lift are missing if its
+    antecedent was not bought at all).
+
+    Parameters
+    ----------
+    first, second : DataFrame
+        Basket lines of the two periods (e.g. :func:`crmlab.needs.purchase_lines`
+        split at a date).
+    basket_col, item_col : str
+        As in :func:`crmlab.recommend.association_rules`.
+    min_support, min_confidence, min_lift, min_count
+        The thresholds of the first period (``min_lift`` 1 by default: only
+        rules of items bought together more often than chance).
+    verbose : bool, default True
+        Print what was set aside in each period.
+
+    Returns
+    -------
+    DataFrame
+        One row per rule of the first period (its order: by lift):
+        ``antecedent``, ``consequent``, ``baskets_1``, ``support_1``,
+        ``confidence_1``, ``lift_1``, ``baskets_2``, ``support_2``,
+        ``confidence_2``, ``lift_2``, ``holds``; ``attrs["baskets"]`` the
+        baskets of each period.
+
+    Examples
+    --------
+    Period 1: bread and milk go together; period 2: they no longer do.
+
+    >>> p1 = pd.DataFrame({"order_id": [1, 1, 2, 2, 3], "category": ["milk", "bread", "milk", "bread", "eggs"]})
+    >>> p2 = pd.DataFrame({"order_id": [4, 4, 5, 6], "category": ["milk", "eggs", "bread", "milk"]})
+    >>> r = rules_holdout(p1, p2, verbose=False)
+    >>> r[["antecedent", "consequent", "lift_1", "baskets_2", "lift_2", "holds"]]
+      antecedent consequent  lift_1  baskets_2  lift_2  holds
+    0      bread       milk     1.5          0     0.0  False
+    1       milk      bread     1.5          0     0.0  False
+    """
+    from crmlab.recommend import association_rules
+
+    rules = association_rules(first, basket_col=basket_col, item_col=item_col, min_support=min_support,
+                              min_confidence=min_confidence, min_lift=min_lift, min_count=min_count, verbose=verbose)
+    later = association_rules(second, basket_col=basket_col, item_col=item_col, verbose=verbose)
+    n2 = later.attrs["baskets"]
+    require_columns(second.columns, [basket_col, item_col], table="second")
+    pairs = second[[basket_col, item_col]].dropna().drop_duplicates()
+    item_share = pairs.groupby(item_col, sort=True).size() / n2
+    out = rules[["antecedent", "consequent", "baskets", "support", "confidence", "lift"]].rename(
+        columns={"baskets": "baskets_1", "support": "support_1", "confidence": "confidence_1", "lift": "lift_1"})
+    both = later.set_index(["antecedent", "consequent"])
+    key = pd.MultiIndex.from_frame(out[["antecedent", "consequent"]])
+    found = both.reindex(key)
+    a_share = item_share.reindex(out["antecedent"]).to_numpy()
+    b_share = item_share.reindex(out["consequent"]).to_numpy()
+    out["baskets_2"] = found["baskets"].fillna(0).astype(int).to_numpy()
+    out["support_2"] = out["baskets_2"] / n2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["confidence_2"] = out["support_2"] / a_share
+        out["lift_2"] = out["confidence_2"] / b_share
+    out["holds"] = ((out["support_2"] >= min_support) & (out["confidence_2"] >= min_confidence)
+                    & (out["lift_2"] >= min_lift)).fillna(False).astype(bool)
+    out.attrs["baskets"] = {"first": int(rules.attrs["baskets"]), "second": int(n2)}
+    return out
+
+
+def score_groups(score, *, n_groups: int = 10) -> pd.Series:
+    """Equal groups by descending score (分组, deciles by default): 1 = the highest scores.
+
+    The groups of :func:`gains_table` and :func:`response_uplift_by_decile`,
+    one per row: rows are sorted by score, highest first (ties keep their
+    order), and cut into ``n_groups`` groups as equal as the count allows.
+
+    Parameters
+    ----------
+    score : Series
+        Numbers, none missing.
+    n_groups : int, default 10
+
+    Returns
+    -------
+    Series
+        ``group`` (int), indexed like ``score``.
+
+    Examples
+    --------
+    >>> score_groups(pd.Series([0.1, 0.9, 0.5, 0.7], index=list("abcd")), n_groups=2).tolist()
+    [2, 1, 2, 1]
+    """
+    if not isinstance(score, pd.Series):
+        raise CrmlabInputError(f"score must be a Series of numbers, e.g. scored['response_score']; got "
+                               f"{type(score).__name__}.")
+    values = pd.to_numeric(score, errors="coerce")
+    if values.isna().any():
+        raise CrmlabInputError(f"score is missing or not a number in {describe_rows(score.index[values.isna().to_numpy()])}; "
+                               "drop those rows first, e.g. scored.dropna(subset=['response_score']).")
+    return pd.Series(_groups(values.to_numpy(float), n_groups), index=score.index, name="group")

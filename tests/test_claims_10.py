@@ -64,7 +64,8 @@ def test_no_number_in_the_static_prose_is_a_result(fitted):
     # (0.7 and "7 in 10" explain calibration) and the size of a calibration group, checked here.
     _, test = fitted
     assert round(len(test) / 10, -1) == 320
-    allowed = {0.5, 0.7, 0.1, 0.2, 1.8, 0.6, 0.88, 0.50, 0.25, 320}
+    # 2509 is the campaign id X2509, 0.15 its 15 % coupon (the campaigns table)
+    allowed = {0.5, 0.7, 0.1, 0.2, 1.8, 0.6, 0.88, 0.50, 0.25, 320, 2509, 0.15}
     stray = [n for n in numbers(re.sub(r"\d{4}-\d\d-\d\d", "", prose(NB))) if n not in allowed and not (n.is_integer() and (0 <= n <= 27 or n in
                                                                                              (180, 2024, 2025)))]
     assert not stray, stray
@@ -73,3 +74,35 @@ def test_no_number_in_the_static_prose_is_a_result(fitted):
 def test_discussion_questions_close_the_notebook():
     last = "".join(cells(NB)[-1]["source"])
     assert "课堂讨论 (discussion questions)" in last and "5. " in last
+
+
+def test_response_uplift_and_cluster_and_rule_sentences_are_recomputed():
+    from crmlab.mining import (cluster_segments, response_scores, response_uplift_by_decile, rules_holdout,
+                               segment_agreement)
+    from crmlab.needs import purchase_lines
+    from crmlab.rfm import rfm_classes, rfm_from_orders
+
+    said = _printed()
+    orders, lines = load_data("orders"), load_data("order_lines")
+    before = rfm_from_orders(orders, lines, as_of="2025-09-01", verbose=False)
+    before["tenure_days"] = (pd.Timestamp("2025-09-01") - before["first_purchase"]).dt.days
+    scored = response_scores(load_data("campaign_assignment"), before, features=FEATURES,
+                             log_features=FEATURES[1:], campaign_id="X2509")
+    d = response_uplift_by_decile(scored, verbose=False)
+    top, trend = d.iloc[0], d.attrs["trend"]
+    assert f"uplift there is {top['uplift'] * 100:+.1f} points" in said
+    assert trend["ci_low"] < 0 < trend["ci_high"] and "cannot establish that it rises or falls" in said
+    assert top["ci_low"] < 0 < top["ci_high"] and "cannot establish that their uplift is smaller" in said
+    rfm = rfm_from_orders(orders, lines, as_of="2026-01-01", verbose=False)
+    ari = segment_agreement(rfm_classes(rfm)["rfm_class"], cluster_segments(rfm, k=4)["cluster"]).attrs["adjusted_rand"]
+    assert f"ARI {ari:.2f} against the eight classes" in said
+    pl = purchase_lines(orders, lines, load_data("products"), verbose=False)
+    held = rules_holdout(pl[pl["order_ts"] < "2025-01-01"], pl[pl["order_ts"] >= "2025-01-01"], item_col="subcategory",
+                         min_support=0.002, min_confidence=0.05, min_count=20, verbose=False)
+    assert f"{int(held['holds'].sum())} of them still pass the same thresholds" in said
+    assert f"{int((held['lift_2'] < held['lift_1']).sum())} of the {len(held)} have a lower lift" in said
+
+
+def test_the_discussion_list_covers_the_new_sections():
+    last = "".join(cells(NB)[-1]["source"])
+    assert "8. " in last and "uplift" in last and "cluster" in last.lower()

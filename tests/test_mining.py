@@ -183,3 +183,122 @@ def test_complaint_outcomes_point_the_planted_way_but_are_few(shipped):
     assert rate.loc["resolved_satisfied", "mean"] < rate.loc["resolved_unsatisfied", "mean"]
     assert rate.loc["resolved_satisfied", "mean"] < rate.loc["open", "mean"]
     assert rate.loc[["resolved_satisfied", "resolved_unsatisfied", "open"], "size"].sum() < 60  # too few for a model
+
+
+# -- response against uplift, clusters against RFM, rules on a later period (issue 19, part 2) ---------------
+
+from crmlab.mining import (cluster_segments, response_scores, response_uplift_by_decile, rule_counts,  # noqa: E402
+                           rules_holdout, score_groups, segment_agreement)
+
+
+def test_uplift_by_decile_is_hand_computed():
+    s = pd.DataFrame({"customer_id": list("abcdefgh"), "response_score": [.9, .8, .7, .6, .4, .3, .2, .1],
+                      "group": ["treatment", "control"] * 4,
+                      "responded": [True, True, True, True, True, False, False, False], "revenue": 0.0})
+    t = response_uplift_by_decile(s, n_groups=2, verbose=False)
+    assert t["group"].tolist() == [1, 2] and t["customers"].tolist() == [4, 4]
+    assert t["treatment"].tolist() == [1.0, 0.5] and t["control"].tolist() == [1.0, 0.0]
+    assert t["uplift"].tolist() == [0.0, 0.5]
+    assert t["mean_score"].round(6).tolist() == [0.75, 0.25]
+    # rows without a score are set aside, never put in a group
+    t2 = response_uplift_by_decile(s.assign(response_score=s["response_score"].where(s.index != 0)), n_groups=2,
+                                   verbose=False)
+    assert t2["customers"].sum() == 7
+
+
+def test_uplift_trend_is_a_weighted_slope():
+    rng = np.random.default_rng(3)
+    n = 6000
+    score = rng.random(n)
+    treated = rng.random(n) < 0.5
+    # the offer works only in the bottom half of the score: the uplift rises down the list
+    responded = rng.random(n) < 0.1 + treated * 0.2 * (score < 0.5)
+    s = pd.DataFrame({"customer_id": range(n), "response_score": score,
+                      "group": np.where(treated, "treatment", "control"), "responded": responded, "revenue": 0.0})
+    t = response_uplift_by_decile(s, n_groups=10, verbose=False)
+    assert t["customers"].sum() == n
+    tr = t.attrs["trend"]
+    assert tr["ci_low"] > 0 and tr["p_value"] < 0.001 and tr["ci_low"] < tr["slope"] < tr["ci_high"]
+    revenue = response_uplift_by_decile(s.assign(revenue=responded * 10.0), metric="revenue_per_customer",
+                                        verbose=False)
+    assert np.allclose(revenue["uplift"], 10 * t["uplift"])
+
+
+def test_score_groups_match_the_gains_table():
+    score = pd.Series([0.3, 0.9, 0.1, 0.9, 0.5])
+    assert score_groups(score, n_groups=5).tolist() == [4, 1, 5, 2, 3]         # ties keep their order
+    y = [1, 0, 0, 1, 1]
+    g = gains_table(y, score.to_numpy(), n_groups=5)
+    assert g["churners"].tolist() == pd.Series(y).groupby(score_groups(score, n_groups=5).to_numpy()).sum().tolist()
+    with pytest.raises(CrmlabInputError, match="missing"):
+        score_groups(pd.Series([0.1, None]), n_groups=2)
+
+
+def test_response_scores_are_out_of_fold_and_for_both_groups():
+    rng = np.random.default_rng(5)
+    n = 600
+    ids = [f"C{i:04d}" for i in range(n)]
+    feats = pd.DataFrame({"frequency": rng.integers(1, 12, n)}, index=pd.Index(ids, name="customer_id"))
+    a = pd.DataFrame({"customer_id": ids[::-1], "group": np.where(rng.random(n) < 0.5, "treatment", "control"),
+                      "responded": rng.random(n) < 0.05 + feats["frequency"].to_numpy()[::-1] / 15, "revenue": 0.0})
+    s = response_scores(a, feats.drop(index=ids[:3]), features=["frequency"], folds=4)
+    assert s["customer_id"].tolist() == sorted(ids)                          # sorted, whatever the input order
+    assert s["response_score"].isna().sum() == 3 and (s.loc[s["response_score"].isna(), "fold"] == 0).all()
+    assert set(s.loc[s["response_score"].notna(), "fold"]) == {1, 2, 3, 4}
+    assert s.groupby("group")["response_score"].count().min() > 200
+    # out of fold: changing the responses of part 1 leaves part 1's scores alone
+    part1 = s.loc[s["fold"] == 1, "customer_id"]
+    flipped = a.assign(responded=np.where(a["customer_id"].isin(part1), ~a["responded"], a["responded"]))
+    s2 = response_scores(flipped, feats.drop(index=ids[:3]), features=["frequency"], folds=4)
+    assert s2.loc[s2["fold"] == 1, "response_score"].equals(s.loc[s["fold"] == 1, "response_score"])
+    assert not s2.loc[s2["fold"] == 2, "response_score"].equals(s.loc[s["fold"] == 2, "response_score"])
+    with pytest.raises(CrmlabInputError, match="folds"):
+        response_scores(a, feats, features=["frequency"], folds=1)
+
+
+def test_cluster_segments_are_numbered_by_value_and_repeat():
+    rng = np.random.default_rng(2)
+    rfm = pd.DataFrame({"recency_days": np.r_[rng.integers(1, 30, 50), rng.integers(300, 400, 50)],
+                        "frequency": np.r_[rng.integers(8, 15, 50), rng.integers(1, 3, 50)],
+                        "monetary": np.r_[rng.uniform(2000, 4000, 50), rng.uniform(20, 80, 50)]})
+    c = cluster_segments(rfm, k=2)
+    assert c["cluster"].tolist() == [1] * 50 + [2] * 50
+    assert c.attrs["clusters"]["centres"][1]["monetary"] > c.attrs["clusters"]["centres"][2]["monetary"]
+    again = cluster_segments(rfm.sample(frac=1, random_state=1), k=2)
+    assert again["cluster"].reindex(rfm.index).equals(c["cluster"])          # row order does not matter
+    with pytest.raises(CrmlabInputError, match="missing"):
+        cluster_segments(rfm.assign(monetary=rfm["monetary"].where(rfm.index != 3)), k=2)
+
+
+def test_segment_agreement_invariants():
+    a = pd.Series(list("xxyyzz"), index=range(6))
+    renamed = a.map({"x": 3, "y": 1, "z": 2})
+    t = segment_agreement(a, renamed)
+    assert t.to_numpy().sum() == 6 and t.attrs["customers"] == 6
+    assert t.attrs["adjusted_rand"] == pytest.approx(1.0)                  # same split, other names
+    b = pd.Series(list("pppqqq"), index=range(6))
+    t2 = segment_agreement(a, b.sample(frac=1, random_state=0))            # aligned on the index
+    assert t2.loc["y"].tolist() == [1, 1]
+    # hand computation: pairs together in both 2 (x,x), (z,z) of 3 in a and 6 in b; ARI = (2 - 3*6/15) / (0.5*(3+6) - 3*6/15)
+    assert t2.attrs["adjusted_rand"] == pytest.approx((2 - 18 / 15) / (4.5 - 18 / 15))
+    with pytest.raises(CrmlabInputError, match="different customers"):
+        segment_agreement(a, b.iloc[:5])
+
+
+def test_rule_counts_and_holdout_are_hand_computed():
+    r = pd.DataFrame({"support": [0.1, 0.05, 0.02], "confidence": [0.5, 0.3, 0.6], "lift": [1.5, 2.0, 0.9]})
+    assert rule_counts(r, min_support=[0.0, 0.06], min_confidence=[0.0, 0.4]).to_numpy().tolist() == [[2, 1], [1, 1]]
+    p1 = pd.DataFrame({"order_id": [1, 1, 2, 2, 3, 3, 4], "category": ["a", "b", "a", "b", "a", "c", "c"]})
+    p2 = pd.DataFrame({"order_id": [5, 5, 6, 7, 7, 8], "category": ["a", "b", "a", "b", "c", "a"]})
+    h = rules_holdout(p1, p2, verbose=False).set_index(["antecedent", "consequent"])
+    assert set(h.index) == {("a", "b"), ("b", "a")}                          # a-c has lift 2/3 < 1 in period 1
+    # period 2 alone: 4 baskets, a in 3, b in 2, both in 1: support 1/4, confidence 1/3, lift (1/3)/(2/4)
+    assert h.loc[("a", "b"), ["baskets_2", "support_2"]].tolist() == [1, 0.25]
+    assert h.loc[("a", "b"), "confidence_2"] == pytest.approx(1 / 3)
+    assert h.loc[("a", "b"), "lift_2"] == pytest.approx(2 / 3) and not h.loc[("a", "b"), "holds"]
+    assert h.loc[("a", "b"), "lift_1"] == pytest.approx(4 / 3)
+    assert h.attrs["baskets"] == {"first": 4, "second": 4}
+    # a period-1 basket that changes never touches the period-2 numbers
+    h2 = rules_holdout(pd.concat([p1, pd.DataFrame({"order_id": [9, 9], "category": ["a", "b"]})]), p2,
+                       verbose=False).set_index(["antecedent", "consequent"])
+    assert h2.loc[("a", "b"), "lift_2"] == h.loc[("a", "b"), "lift_2"]
