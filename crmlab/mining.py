@@ -347,13 +347,13 @@ def model_coefficients(model) -> pd.DataFrame:
     Examples
     --------
     >>> import pandas as pd
-    >>> train = pd.DataFrame({"recency_days": [10, 20, 150, 170, 30, 160], "frequency": [5, 4, 1, 1, 2, 3],
+    >>> train = pd.DataFrame({"recency_days": [10, 20, 150, 170, 30, 160], "frequency": [6, 4, 1, 1, 2, 3],
     ...                       "churned": [0, 0, 1, 1, 1, 0]})
     >>> model_coefficients(churn_model(train, features=["recency_days", "frequency"])).round(2)  # doctest: +NORMALIZE_WHITESPACE
                   coefficient  odds_ratio
     feature
-    frequency           -1.17        0.31
-    recency_days         0.04        1.05
+    frequency           -1.11        0.33
+    recency_days         0.07        1.08
     """
     coef = model[-1].coef_[0]
     out = pd.DataFrame({"coefficient": coef, "odds_ratio": np.exp(coef)},

@@ -59,7 +59,10 @@ def test_quoted_terms_are_in_the_course_material(term):
 
 def test_the_textbooks_complaint_figure():
     assert "70–90 % of complainers stay" in prose(NB)
-    assert "70-90%" in (ROOT.parent / "shared" / "COURSE.md").read_text(encoding="utf-8").replace("–", "-")
+    course = ROOT.parent / "shared" / "COURSE.md"
+    if not course.exists():
+        pytest.skip(f"the course map is not beside the checkout ({course})")
+    assert "70-90%" in course.read_text(encoding="utf-8").replace("–", "-")
 
 
 # ---------------------------------------------------------------- the scorecard
