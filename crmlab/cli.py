@@ -6,6 +6,7 @@
     crmlab course release SOURCE [--out FOLDER]
     crmlab course key STUDENT_ID [STUDENT_ID ...] [--chapter chNN] [--out FOLDER] [--workers N]
     crmlab course grade FOLDER --chapter chNN [--out FOLDER] [--workers N] [--timeout S] [--memory-mb M]
+    crmlab course report NOTEBOOK [--out FOLDER]
 
 ``crmlab data generate --out datasets`` rewrites the sample company the kit
 ships and ``crmlab data generate-airline --out datasets`` the airline case
@@ -20,7 +21,9 @@ reads the ids from a file, one per line) into the folder ``grade`` uses, so
 that grading finds them ready; ``crmlab course grade`` grades a folder of
 submitted exercise notebooks (one per student, named by the student id)
 outside the students' kernels and writes the gradebook, the feedback and the
-text answers to mark (:func:`crmlab.exercises.grading.grade`).
+text answers to mark (:func:`crmlab.exercises.grading.grade`); ``crmlab course report`` exports a
+group's finished capstone notebook as one HTML report without code, refusing a notebook with an
+error or warning output (:func:`crmlab.capstone.export_report`).
 """
 from __future__ import annotations
 
@@ -63,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--workers", type=int, default=None, help="submissions run at once (default: the CPU cores)")
     grade.add_argument("--timeout", type=int, default=300, help="seconds per notebook (default: 300)")
     grade.add_argument("--memory-mb", type=int, default=4096, help="memory limit per notebook (default: 4096)")
+    report = course.add_parser("report", help="a finished capstone notebook as an HTML report without code (报告)")
+    report.add_argument("notebook", help="the executed notebook, e.g. notebooks/13_capstone_assignment1.ipynb")
+    report.add_argument("--out", default="report", help="where the report goes (default: report)")
     return parser
 
 
@@ -150,6 +156,10 @@ def main(argv=None) -> int:
             students = book["student"].nunique()
             print(f"{students} submissions graded: {Path(args.out) / GRADEBOOK}, feedback in "
                   f"{Path(args.out) / 'feedback'}, text answers to mark in {Path(args.out) / 'answers_to_mark.csv'}")
+        elif args.command == "report":
+            from crmlab.capstone import export_report
+
+            print(export_report(args.notebook, args.out))
         if args.command.startswith("generate"):
             for name, path in sorted(paths.items()):
                 print(f"{name:22s} {path}")
