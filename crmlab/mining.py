@@ -1003,7 +1003,7 @@ def segment_agreement(first, second, *, names=("first", "second")) -> pd.DataFra
 # -- association rules on a later period (关联规则的时间外验证) -----------------------------------------
 
 def rule_counts(rules: pd.DataFrame, *, min_support, min_confidence, min_lift: float = 1.0) -> pd.DataFrame:
-    """How many rules pass each pair of thresholds (支持度/置信度阈值与规则数量).
+    """How many rules pass each pair of thresholds (支持度/置信度门槛与规则数量).
 
     Parameters
     ----------
