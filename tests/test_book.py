@@ -9,6 +9,7 @@ index; nothing is loaded from the internet; nothing of instructor/ or exercises/
 """
 import base64
 import hashlib
+import html
 import json
 import re
 import subprocess
@@ -233,12 +234,10 @@ def test_a_widget_is_shown_as_the_notebook_stored_it(pages, notebook):
     states = load(notebook).get("metadata", {}).get("widgets", {}).get(
         "application/vnd.jupyter.widget-state+json", {}).get("state", {})
     text = pages[page_of(notebook)].path.read_text(encoding="utf-8")
-    import html as html_module
-
     for model in states.values():
         state = model["state"]
         if model["model_name"].endswith("SliderModel") or model["model_name"] == "DropdownModel":
-            assert html_module.escape(state["description"]) + ": <b>" in text, (notebook.name, state["description"])
+            assert html.escape(state["description"]) + ": <b>" in text, (notebook.name, state["description"])
         if model["model_name"] == "HTMLModel":
             assert state["value"] in text, (notebook.name, state["value"][:80])
         if model["model_name"] == "ImageModel":
