@@ -7,6 +7,7 @@ import pytest
 from scipy import stats
 
 from crmlab.datasets import DATA_DIR, data_folder, list_tables, load_data, load_truth, read_table
+from crmlab.crm_system import render_schema
 from crmlab.datasets.schema import SERVQUAL_DIMENSIONS, TABLES, render_dictionary
 from crmlab.validation import CrmlabInputError
 
@@ -33,6 +34,7 @@ def test_every_table_and_column_is_documented_and_every_documented_column_exists
 def test_the_dictionary_in_the_readme_is_up_to_date_with_the_schema():
     text = README.read_text(encoding="utf-8")
     assert render_dictionary(text) == text, "run: python tools/update_data_dictionary.py"
+    assert render_schema(text) == text, "the CRM database's schema changed; run: python tools/update_data_dictionary.py"
     for table in TABLES.values():  # every column carries a Chinese name and an explanation
         for col in table.columns:
             assert re.search(r"[\u4e00-\u9fff]", col.zh) and col.text, (table.name, col.name)

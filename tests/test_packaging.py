@@ -15,7 +15,7 @@ kit = load_script("kit.py")
 
 
 def _requirement(spec: str):
-    name, rest = re.match(r"\s*([A-Za-z0-9_.\-]+)\s*(.*)", spec).groups()
+    name, rest = re.match(r"\s*([A-Za-z0-9_.\-]+)(?:\[[\w,\s]*\])?\s*(.*)", spec).groups()  # extras dropped
     return name.lower().replace("_", "-"), rest.replace(" ", "")
 
 
