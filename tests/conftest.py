@@ -1,4 +1,7 @@
+import os
+
 import pytest
+from _postgres import PostgresServer, server_programs
 
 from crmlab.generator import generate
 
@@ -9,3 +12,48 @@ def small_company(tmp_path_factory):
     out = tmp_path_factory.mktemp("small")
     generate(out, n_customers=1500, seed=7)
     return out
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throw-away PostgreSQL server (tests/_postgres.py); skips, saying why, where there is none."""
+    programs, reason = server_programs()
+    if programs is None:
+        if os.environ.get("CRMLAB_REQUIRE_POSTGRES"):
+            pytest.fail(f"CRMLAB_REQUIRE_POSTGRES is set but {reason}")
+        pytest.skip(f"PostgreSQL tests skipped: {reason}")
+    server = PostgresServer(programs)
+    yield server
+    server.stop()
+
+
+def _empty_database(request, folder) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{folder / 'crm.sqlite'}"
+    return request.getfixturevalue("postgres_server").new_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request, tmp_path):
+    """The URL of a new empty database: an SQLite file, and a database on the PostgreSQL server."""
+    return _empty_database(request, tmp_path)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def crm_database(request, tmp_path):
+    """The URL of a CRM database just built from the sample company, for a test that writes to it."""
+    from crmlab.crm_system import build_database
+
+    url = _empty_database(request, tmp_path)
+    build_database(url)
+    return url
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def sample_crm_database(request, tmp_path_factory):
+    """The URL of one CRM database built from the sample company per backend, shared by tests that only read it."""
+    from crmlab.crm_system import build_database
+
+    url = _empty_database(request, tmp_path_factory.mktemp("crm"))
+    build_database(url)
+    return url
