@@ -59,9 +59,9 @@ from crmlab.datasets.schema import TABLES as DATA_TABLES
 from crmlab.privacy import PII_COLUMNS, ROLES as PRIVACY_ROLES, mask_text, masked_view
 from crmlab.validation import CrmlabInputError
 
-__all__ = ["ROLES", "PERMISSIONS", "USERS", "STAGES", "SERVICE_STATUSES", "ORDER_STATUSES", "metadata",
+__all__ = ["ROLES", "PERMISSIONS", "USERS", "STAGES", "SERVICE_STATUSES", "ORDER_STATUSES", "metadata", "database_engine",
            "WriteRefused", "PermissionRefused", "ConflictRefused", "StepClock", "build_database", "connect",
-           "CRM", "schema_table", "render_schema"]
+           "CRM", "schema_table", "render_schema", "row_counts"]
 
 #: The tables loaded from the sample company's files, in an order that respects the foreign keys.
 #: Left out: the survey (a research instrument, not a CRM record) and the three silos that chapter 3
@@ -326,7 +326,15 @@ class StepClock:
         return now.to_pydatetime()
 
 
-def _engine(url) -> sa.Engine:
+def database_engine(url) -> sa.Engine:
+    """The SQLAlchemy engine for a CRM database URL: SQLite with foreign keys checked and writers taking
+    turns, PostgreSQL through psycopg. An Engine passes through.
+
+    Examples
+    --------
+    >>> database_engine("sqlite:///:memory:").dialect.name
+    'sqlite'
+    """
     if isinstance(url, sa.Engine):
         return url
     url = sa.make_url(str(url))
@@ -398,7 +406,7 @@ def build_database(url, *, data_dir=None, replace: bool = False) -> pd.DataFrame
     >>> build_database(url).loc[["customers", "service_requests"], "rows"].tolist()
     [10000, 102]
     """
-    engine = _engine(url)
+    engine = database_engine(url)
     present = set(sa.inspect(engine).get_table_names()) & set(metadata.tables)
     if present and not replace:
         raise CrmlabInputError(f"{_describe(url)} already holds a CRM database (tables {', '.join(sorted(present))}). "
@@ -444,7 +452,7 @@ def row_counts(url) -> pd.DataFrame:
     >>> row_counts(url).loc["order_lines", "rows"]
     np.int64(48668)
     """
-    engine = _engine(url)
+    engine = database_engine(url)
     with engine.connect() as conn:
         rows = {name: conn.scalar(sa.select(sa.func.count()).select_from(table)) for name, table in metadata.tables.items()}
     return pd.DataFrame({"zh": {n: t.comment.split(":")[0] for n, t in metadata.tables.items()},
@@ -473,7 +481,7 @@ def connect(url, *, user: str, clock=None) -> "CRM":
     >>> connect(url, user="U02")
     CRM(user='U02', role='manager')
     """
-    return CRM(_engine(url), user=user, clock=clock)
+    return CRM(database_engine(url), user=user, clock=clock)
 
 
 class CRM:
