@@ -357,8 +357,8 @@ def database_engine(url) -> sa.Engine:
     return sa.create_engine(url)
 
 
-def _records(frame: pd.DataFrame, table: sa.Table) -> list[dict]:
-    """Rows as dicts of Python values (None for missing), which every database driver takes."""
+def _insert_frame(conn, table: sa.Table, frame: pd.DataFrame) -> None:
+    """Insert a DataFrame's rows as Python values (None for missing), which every database driver takes."""
     columns = []
     for column in frame.columns:
         values = frame[column]
@@ -367,7 +367,22 @@ def _records(frame: pd.DataFrame, table: sa.Table) -> list[dict]:
         elif isinstance(values.dtype, pd.CategoricalDtype):
             values = values.astype("string")
         columns.append(values.astype(object).where(values.notna(), None).tolist())
-    return [dict(zip(frame.columns, row)) for row in zip(*columns)]
+    _insert(conn, table, list(frame.columns), columns)
+
+
+def _insert(conn, table: sa.Table, names: list[str], columns: list[list]) -> int:
+    """Insert rows given column by column; returns how many. PostgreSQL takes them through COPY, one
+    stream instead of one statement per row (five times faster for the sample company)."""
+    rows = list(zip(*columns))
+    if rows and conn.dialect.name == "postgresql":
+        quote = conn.dialect.identifier_preparer.quote  # "group" is a column name and an SQL word
+        with conn.connection.driver_connection.cursor() as cursor, cursor.copy(
+                f"COPY {quote(table.name)} ({', '.join(map(quote, names))}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    elif rows:
+        conn.execute(table.insert(), [dict(zip(names, row)) for row in rows])
+    return len(rows)
 
 
 def _describe(url) -> str:
@@ -424,7 +439,7 @@ def build_database(url, *, data_dir=None, replace: bool = False) -> pd.DataFrame
         conn.execute(metadata.tables["users"].insert(),
                      [{"user_id": u, "name": n, "role": r, "active": True} for u, (n, r) in USERS.items()])
         for name in DATA_TABLE_ORDER:
-            conn.execute(metadata.tables[name].insert(), _records(frames[name], metadata.tables[name]))
+            _insert_frame(conn, metadata.tables[name], frames[name])
         complaints = frames["complaints"]
         closed = complaints["closed_ts"].notna()
         requests = pd.DataFrame({
@@ -434,11 +449,14 @@ def build_database(url, *, data_dir=None, replace: bool = False) -> pd.DataFrame
             "opened_ts": complaints["opened_ts"], "status": closed.map({True: "closed", False: "open"}),
             "resolution": complaints["outcome"].astype("string").where(closed),
             "resolved_ts": complaints["closed_ts"], "closed_ts": complaints["closed_ts"]})
-        conn.execute(metadata.tables["service_requests"].insert(), _records(requests, metadata.tables["service_requests"]))
+        _insert_frame(conn, metadata.tables["service_requests"], requests)
         numbered = {**frames, "service_requests": requests, "opportunities": None, "history": None}
         counters = {name: _next_number(numbered[name], _IDS[name][0]) for name in _IDS}
         conn.execute(metadata.tables["id_counters"].insert(), [{"name": n, "next_value": v} for n, v in counters.items()])
-    return row_counts(engine)
+    counts = row_counts(engine)
+    if engine is not url:
+        engine.dispose()  # close its connections: PostgreSQL copies a database only when no one is connected
+    return counts
 
 
 def row_counts(url) -> pd.DataFrame:
@@ -1057,15 +1075,16 @@ class CRM:
             data = {name: [json.loads(line) for line in archive.read(f"{name}.jsonl").decode("utf-8").splitlines()]
                     for name in metadata.tables}
         with self._write("system.backup", "restore the database") as conn:
+            if conn.dialect.name == "postgresql":  # one statement, no per-row foreign-key checks
+                quote = conn.dialect.identifier_preparer.quote
+                conn.exec_driver_sql("TRUNCATE " + ", ".join(quote(t.name) for t in metadata.sorted_tables))
             for table in reversed(metadata.sorted_tables):
                 conn.execute(table.delete())
             for table in metadata.sorted_tables:
-                rows = [dict(zip(table.c.keys(), (_parse(v, c.type) for v, c in zip(values, table.c))))
-                        for values in data[table.name]]
-                if rows:
-                    conn.execute(table.insert(), rows)
-                if len(rows) != manifest["rows"][table.name]:
-                    raise CrmlabInputError(f"{path}: {table.name} holds {len(rows)} rows, the manifest says "
+                columns = [_parsed(values, c.type) for values, c in zip(zip(*data[table.name]), table.c)]
+                rows = _insert(conn, table, list(table.c.keys()), columns)
+                if rows != manifest["rows"][table.name]:
+                    raise CrmlabInputError(f"{path}: {table.name} holds {rows} rows, the manifest says "
                                            f"{manifest['rows'][table.name]}; the file is damaged. Nothing was restored.")
         return row_counts(self.engine)
 
@@ -1086,15 +1105,14 @@ def _refusal(error: sa.exc.IntegrityError, doing: str) -> WriteRefused:
 
 
 def _masked(frame: pd.DataFrame, field_access: dict) -> pd.DataFrame:
-    """Personal fields as the role may see them: in full, masked (脱敏) or dropped; notes masked too
-    (a number written in them) unless the role sees every field in full."""
+    """Personal fields as the role may see them: in full, masked (脱敏) or dropped."""
     levels = {c: field_access.get(k, "hidden") for c, k in PII_COLUMNS.items() if c in frame.columns}
     masked = {c: PII_COLUMNS[c] for c, level in levels.items() if level == "masked"}
     out = frame.drop(columns=[c for c, level in levels.items() if level == "hidden"])
     if masked:
         out[list(masked)] = masked_view(frame[list(masked)], columns=masked)
-    if "notes" in out.columns and any(level != "full" for level in levels.values()):
-        out["notes"] = mask_text(out["notes"])
+    if "notes" in out.columns and field_access.get("phone") != "full":
+        out["notes"] = mask_text(out["notes"])  # a number written in the notes is masked like the phone field
     return out
 
 
@@ -1156,14 +1174,11 @@ def _iso(value):
     raise TypeError(f"cannot store {type(value).__name__} in a backup")
 
 
-def _parse(value, kind):
-    if value is None:
-        return None
-    if isinstance(kind, sa.DateTime):
-        return dt.datetime.fromisoformat(value)
-    if isinstance(kind, sa.Date):
-        return dt.date.fromisoformat(value)
-    return value
+def _parsed(values, kind) -> list:
+    """A column read back from a backup: ISO text to dates and times, the rest as JSON gave it."""
+    parse = (dt.datetime.fromisoformat if isinstance(kind, sa.DateTime)
+             else dt.date.fromisoformat if isinstance(kind, sa.Date) else None)
+    return list(values) if parse is None else [None if v is None else parse(v) for v in values]
 
 
 def schema_table() -> pd.DataFrame:

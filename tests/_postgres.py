@@ -89,13 +89,14 @@ class PostgresServer:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://crmlab@127.0.0.1:{self.port}/{database}"
 
-    def new_database(self) -> str:
-        """A new empty database on the server; returns its URL."""
+    def new_database(self, *, template: str | None = None) -> str:
+        """A new database on the server, empty or a copy of ``template`` (no one may be connected to it);
+        returns its URL."""
         import psycopg
 
         name = "crm_" + uuid.uuid4().hex[:12]
         with psycopg.connect(f"host=127.0.0.1 port={self.port} user=crmlab dbname=postgres", autocommit=True) as conn:
-            conn.execute(f"CREATE DATABASE {name}")
+            conn.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
         return self.url(name)
 
     def stop(self):

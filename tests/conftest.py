@@ -1,4 +1,5 @@
 import os
+import shutil
 
 import pytest
 from _postgres import PostgresServer, server_programs
@@ -29,7 +30,7 @@ def postgres_server():
 
 def _empty_database(request, folder) -> str:
     if request.param == "sqlite":
-        return f"sqlite:///{folder / 'crm.sqlite'}"
+        return f"sqlite:///{folder / (request.fixturename + '.sqlite')}"
     return request.getfixturevalue("postgres_server").new_database()
 
 
@@ -39,14 +40,25 @@ def empty_database(request, tmp_path):
     return _empty_database(request, tmp_path)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def crm_database(request, tmp_path):
-    """The URL of a CRM database just built from the sample company, for a test that writes to it."""
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def _built_template(request, tmp_path_factory):
     from crmlab.crm_system import build_database
 
-    url = _empty_database(request, tmp_path)
+    url = _empty_database(request, tmp_path_factory.mktemp("template"))
     build_database(url)
-    return url
+    return request.param, url
+
+
+@pytest.fixture
+def crm_database(_built_template, request, tmp_path):
+    """The URL of a CRM database just built from the sample company, for a test that writes to it
+    (a copy of one build per backend: the SQLite file copied, the PostgreSQL database as a template)."""
+    backend, template = _built_template
+    if backend == "sqlite":
+        copy = tmp_path / "crm_database.sqlite"
+        shutil.copyfile(template.removeprefix("sqlite:///"), copy)
+        return f"sqlite:///{copy}"
+    return request.getfixturevalue("postgres_server").new_database(template=template.rsplit("/", 1)[1])
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
