@@ -607,7 +607,7 @@ class CRM:
         except sa.exc.IntegrityError as error:
             raise _refusal(error, doing) from error
 
-    def _next_id(self, conn, name: str) -> str:
+    def _next_id(self, conn, name: str) -> str | int:
         counters = metadata.tables["id_counters"]
         # UPDATE ... RETURNING locks the counter row until commit: two writers never get one number.
         number = conn.execute(counters.update().where(counters.c.name == name)
@@ -647,8 +647,9 @@ class CRM:
         done = conn.execute(t.update().where(key == record_id, t.c.version == version)
                             .values(**changes, version=t.c.version + 1))
         if done.rowcount != 1:
+            now = conn.scalar(sa.select(t.c.version).where(key == record_id))
             raise ConflictRefused(f"{table[:-1].replace('_', ' ')} {record_id} was changed by someone else after you "
-                                  f"read it (you had version {version}, it is now version {old['version']}). Look it up "
+                                  f"read it (you had version {version}, it is now version {now}). Look it up "
                                   "again and make your change on the current version; nothing was saved.", rule="version")
         self._log(conn, table, record_id, action, {f: (old[f], v) for f, v in changes.items() if old[f] != v})
         return self._get(conn, table, record_id)
