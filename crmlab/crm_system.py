@@ -557,6 +557,12 @@ class CRM:
     ['SR000103', 'closed']
     >>> agent.service_statistics()["requests"].to_dict()
     {'open': 15, 'assigned': 0, 'resolved': 0, 'closed': 88}
+
+    The administrator registers users and sets their roles:
+
+    >>> admin = connect(url, user="U01")
+    >>> admin.add_user("U09", name="冯晓东", role="service").loc["U09", "permissions"]
+    'contact.create, customer.edit, customer.read, service.write, statistics.read'
     """
 
     def __init__(self, engine: sa.Engine, *, user: str, clock=None):
@@ -1044,6 +1050,32 @@ class CRM:
         granted = self._query(sa.select(permissions)).groupby("role")["permission"].agg(lambda p: ", ".join(sorted(p)))
         return frame.assign(permissions=frame["role"].map(granted))
 
+    def add_user(self, user_id: str, *, name: str, role: str) -> pd.DataFrame:
+        """Register a user (用户注册) with a role; returns the users."""
+        users = metadata.tables["users"]
+        with self._write("user.manage", "manage users") as conn:
+            record = {"user_id": user_id, "name": name, "role": _role(conn, role), "active": True}
+            if conn.scalar(sa.select(sa.func.count()).select_from(users).where(users.c.user_id == user_id)):
+                raise WriteRefused(f"there is already a user {user_id!r}; user ids are never reused.", rule="users_pk")
+            conn.execute(users.insert().values(**record))
+            self._log(conn, "users", user_id, "create", {f: (None, v) for f, v in record.items() if f != "user_id"})
+        return self.users()
+
+    def set_user(self, user_id: str, *, role: str | None = None, active: bool | None = None) -> pd.DataFrame:
+        """Change a user's role (权限设置) or deactivate them (``active=False``: users are never deleted, so
+        the history keeps who did what); returns the users."""
+        users = metadata.tables["users"]
+        with self._write("user.manage", "manage users") as conn:
+            old = conn.execute(sa.select(users).where(users.c.user_id == user_id)).mappings().first()
+            if old is None:
+                raise WriteRefused(f"there is no user {user_id!r}.", rule="exists")
+            changes = {"role": None if role is None else _role(conn, role), "active": active}
+            changes = {f: v for f, v in changes.items() if v is not None and v != old[f]}
+            if changes:
+                conn.execute(users.update().where(users.c.user_id == user_id).values(**changes))
+                self._log(conn, "users", user_id, "edit", {f: (old[f], v) for f, v in changes.items()})
+        return self.users()
+
     def backup(self, path) -> Path:
         """Back up the whole database to one file (系统备份): every table, row for row.
 
@@ -1088,6 +1120,13 @@ class CRM:
                     raise CrmlabInputError(f"{path}: {table.name} holds {rows} rows, the manifest says "
                                            f"{manifest['rows'][table.name]}; the file is damaged. Nothing was restored.")
         return row_counts(self.engine)
+
+
+def _role(conn, role: str) -> str:
+    known = conn.scalars(sa.select(metadata.tables["roles"].c.role)).all()
+    if role not in known:
+        raise WriteRefused(f"unknown role {role!r}; roles: {', '.join(known)}.", rule="fk_users_role")
+    return role
 
 
 def _refusal(error: sa.exc.IntegrityError, doing: str) -> WriteRefused:

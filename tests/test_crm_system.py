@@ -447,3 +447,22 @@ def test_a_backup_restores_into_the_other_kind_of_database(crm_database, request
     build_database(target)
     connect(target, user="U01").restore(saved)
     assert_same(snapshot(crm_database, typed=True), snapshot(target, typed=True))
+
+
+def test_the_administrator_manages_users_and_a_deactivated_user_cannot_log_in(crm_database):
+    admin = connect(crm_database, user="U01", clock=StepClock(CLOCK))
+    admin.add_user("U09", name="冯晓东", role="sales")
+    assert "opportunity.write" in connect(crm_database, user="U09").permissions
+    admin.set_user("U09", role="service")
+    agent = connect(crm_database, user="U09")
+    assert agent.role == "service" and agent.customer("C0000001")["phone"].count("*") == 4
+    admin.set_user("U09", active=False)
+    with pytest.raises(CrmlabInputError, match="no active user 'U09'"):
+        connect(crm_database, user="U09")
+    with pytest.raises(WriteRefused, match="already a user 'U09'"):
+        admin.add_user("U09", name="别人", role="sales")
+    with pytest.raises(WriteRefused, match="unknown role 'boss'"):
+        admin.set_user("U03", role="boss")
+    assert admin.history(table="users", record_id="U09")["field"].tolist() == ["name", "role", "active", "role", "active"]
+    with pytest.raises(PermissionRefused, match="no 'user.manage' permission"):
+        connect(crm_database, user="U02").add_user("U10", name="x", role="sales")
