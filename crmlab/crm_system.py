@@ -584,7 +584,7 @@ class CRM:
             access = metadata.tables["role_field_access"]
             self.field_access = dict(conn.execute(sa.select(access.c.field_kind, access.c.level)
                                                   .where(access.c.role == self.role)).all())
-            self._role_zh = conn.scalar(sa.select(metadata.tables["roles"].c.name_zh)
+            self.role_zh = conn.scalar(sa.select(metadata.tables["roles"].c.name_zh)
                                         .where(metadata.tables["roles"].c.role == self.role))
 
     def __repr__(self):
@@ -599,7 +599,7 @@ class CRM:
                      .where(granted.c.permission == permission, users.c.active).order_by(users.c.user_id))
             with self.engine.connect() as conn:
                 who = ", ".join(f"{u} ({zh})" for u, zh in conn.execute(query).all()[:3])
-            raise PermissionRefused(f"{self.user} ({self.role}, {self._role_zh}) may not {doing}: the role has no "
+            raise PermissionRefused(f"{self.user} ({self.role}, {self.role_zh}) may not {doing}: the role has no "
                                     f"{permission!r} permission." + (f" Users who may: {who}." if who else ""),
                                     rule=permission)
 
