@@ -934,11 +934,16 @@ class CRM:
     # -- service requests (服务请求) ---------------------------------------------------------------
     def open_service_request(self, customer_id: str, *, subject: str, complaint_id: str | None = None,
                              order_id: str | None = None) -> pd.Series:
-        """Open a service request (受理服务请求), optionally linked to a complaint and an order.
+        """Open a service request (受理服务请求), optionally linked to one of the customer's complaints
+        and orders.
         """
         t = metadata.tables["service_requests"]
         with self._write("service.write", "work on service requests") as conn:
             self._get(conn, "customers", customer_id)
+            for table, linked in (("complaints", complaint_id), ("orders", order_id)):
+                if linked is not None and self._get(conn, table, linked)["customer_id"] != customer_id:
+                    raise WriteRefused(f"{linked} is another customer's {table[:-1]}: a request is linked to the "
+                                       f"customer's own {table}.", rule=f"service_requests_{table[:-1]}")
             request_id = self._next_id(conn, "service_requests")
             record = {"request_id": request_id, "customer_id": customer_id, "complaint_id": complaint_id,
                       "order_id": order_id, "subject": subject, "opened_ts": self._clock(), "status": "open"}

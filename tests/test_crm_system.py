@@ -204,6 +204,8 @@ def _refusals():
          "ck_opportunities_amount", "cannot be negative"),
         ("U06", lambda crm: crm.resolve_service_request("SR000001", version=1, resolution="ok"), "service_status",
          "is 'closed'"),
+        ("U06", lambda crm: crm.open_service_request("C0000002", subject="x", order_id="O00000001"),
+         "service_requests_order", "another customer's order"),
         ("U06", lambda crm: crm.assign_service_request(_open_request(), version=1, to="U03"), "assign_agent",
          "'U03' is not an active service agent"),
     ]
