@@ -5,8 +5,8 @@ The notebook tests (nbval) compare what the kernel returns; they cannot see a wi
 notebook is opened in a real JupyterLab page, run top to bottom, and checked as rendered:
 
 - every widget output renders as a widget, and no page text says an error or warning;
-- moving each control (a slider one step, a drop-down to its next option) changes what the
-  widget shows;
+- moving each control (a slider one step, a drop-down to its next option, a letter typed in a text
+  field, each button clicked in turn) changes what the widget shows;
 - no character on the page is drawn as the empty box of a missing glyph (豆腐块, tofu).
 
 Screenshots of each notebook and of each widget before and after its move are written to
@@ -46,9 +46,11 @@ ALL_RUN = """() => {
 CONTROLS = """() => [...document.querySelectorAll('.jp-Notebook .jp-Cell')].map((cell, index) => ({index,
   sliders: cell.querySelectorAll('.jp-OutputArea .widget-slider').length,
   dropdowns: cell.querySelectorAll('.jp-OutputArea .widget-dropdown').length,
+  texts: cell.querySelectorAll('.jp-OutputArea .widget-text').length,
+  buttons: cell.querySelectorAll('.jp-OutputArea .widget-button').length,
   other: cell.querySelectorAll('.jp-OutputArea .widget-toggle-buttons, .jp-OutputArea .widget-radio, '
-                               + '.jp-OutputArea .widget-text, .jp-OutputArea .widget-checkbox').length,
-})).filter(c => c.sliders + c.dropdowns + c.other > 0)"""
+                               + '.jp-OutputArea .widget-checkbox').length,
+})).filter(c => c.sliders + c.dropdowns + c.texts + c.buttons + c.other > 0)"""
 # What a cell's widgets show, apart from the controls themselves: outputs, HTML and images.
 SHOWN = """(index) => {
   const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')[index];
@@ -131,11 +133,20 @@ def shut_down_kernels(lab):
 
 
 def move(page, index: int, kind: str, k: int) -> str:
-    """Move the ``k``-th control of ``kind`` in cell ``index`` by one step; return its label."""
+    """Move the ``k``-th control of ``kind`` in cell ``index`` by one step (a text field: one letter typed
+    at its end; a button: clicked); return its label."""
     cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
     control = cell.locator(f".jp-OutputArea .widget-{kind}").nth(k)
+    if kind == "button":
+        label = control.inner_text()
+        control.click()
+        return label
     label = control.locator(".widget-label").inner_text()
-    if kind == "slider":
+    if kind == "text":
+        field = control.locator("input")
+        field.press("End")
+        field.type("x")
+    elif kind == "slider":
         handle = control.locator(".noUi-handle")
         at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
         handle.focus()
@@ -176,7 +187,9 @@ def test_notebook_in_the_browser(path, lab, browser):
             page.locator(".jp-Notebook .jp-Cell").nth(index).locator(".jp-Cell-outputArea").screenshot(
                 path=shots / f"cell{index:02d}-0.png")
             step = 0
-            for kind, count in (("slider", cell["sliders"]), ("dropdown", cell["dropdowns"])):
+            # buttons last, in order: a form's steps (assign, resolve, close) each change what it shows
+            for kind, count in (("slider", cell["sliders"]), ("dropdown", cell["dropdowns"]), ("text", cell["texts"]),
+                                ("button", cell["buttons"])):
                 for k in range(count):
                     shown = page.evaluate(SHOWN, index)
                     label = move(page, index, kind, k)

@@ -174,7 +174,7 @@ def service_request_form(crm, request_id: str, *, agents=("U06", "U07", "U08")):
     Returns
     -------
     ipywidgets.VBox
-        The agent drop-down, the resolution text, the four step buttons and the
+        The agent drop-down, the resolution text, the three step buttons and the
         request with the system's last answer (``HTML``).
 
     Examples
@@ -187,10 +187,10 @@ def service_request_form(crm, request_id: str, *, agents=("U06", "U07", "U08")):
     >>> request = agent.open_service_request("C0000001", subject="发票抬头错误")
     >>> form = service_request_form(agent, request["request_id"])
     >>> to, resolution, buttons, out = form.children
-    >>> buttons.children[2].click()           # resolve before it is assigned: refused
+    >>> buttons.children[1].click()           # resolve before it is assigned: refused
     >>> "refused" in out.value and "service_status" in out.value
     True
-    >>> buttons.children[1].click()           # assign to the agent chosen
+    >>> buttons.children[0].click()           # assign to the agent chosen
     >>> "assigned" in out.value and "U06" in out.value
     True
     """
@@ -198,7 +198,7 @@ def service_request_form(crm, request_id: str, *, agents=("U06", "U07", "U08")):
 
     to = widgets.Dropdown(options=list(agents), description="分派给 assign to", style=_STYLE)
     resolution = widgets.Text(value="已处理 handled", description="处理结果 resolution", style=_STYLE)
-    names = [("刷新 refresh", None), ("分派 assign", "assign"), ("解决 resolve", "resolve"), ("关闭 close", "close")]
+    names = [("分派 assign", "assign"), ("解决 resolve", "resolve"), ("关闭 close", "close")]
     buttons = [widgets.Button(description=label) for label, _ in names]
     out = widgets.HTML()
     said = {"message": ""}
@@ -207,7 +207,9 @@ def service_request_form(crm, request_id: str, *, agents=("U06", "U07", "U08")):
         record = crm.service_request(request_id)
         fields = ["request_id", "customer_id", "complaint_id", "subject", "status", "assigned_to", "resolution",
                   "opened_ts", "resolved_ts", "closed_ts", "version"]
-        out.value = (f"<p>Next assignment goes to <b>{escape(to.value)}</b>.</p>"
+        # the choices are echoed, so that a change of either shows before a button is pressed
+        out.value = (f"<p>Assign to <b>{escape(to.value)}</b>; resolution to record: "
+                     f"<b>{escape(resolution.value)}</b></p>"
                      + table(fields, [[("" if pd.isna(record[f]) else record[f]) for f in fields]])
                      + (f"<p>{escape(said['message'])}</p>" if said["message"] else "")
                      + _history(crm.history(table="service_requests", record_id=request_id), "History (操作历史)"))
@@ -222,7 +224,7 @@ def service_request_form(crm, request_id: str, *, agents=("U06", "U07", "U08")):
                     crm.resolve_service_request(request_id, version=version, resolution=resolution.value)
                 elif action == "close":
                     crm.close_service_request(request_id, version=version)
-                said["message"] = f"{action}: saved (已保存)." if action else ""
+                said["message"] = f"{action}: saved (已保存)."
             except WriteRefused as error:
                 said["message"] = f"{action}: refused (拒绝) — {error} [rule {error.rule}]"
             show()
@@ -231,5 +233,6 @@ def service_request_form(crm, request_id: str, *, agents=("U06", "U07", "U08")):
     for button, (_, action) in zip(buttons, names):
         button.on_click(step(action))
     to.observe(show, "value")
+    resolution.observe(show, "value")
     show()
     return widgets.VBox([to, resolution, widgets.HBox(buttons), out])
