@@ -227,6 +227,27 @@ def test_a_cache_folder_that_cannot_be_written_is_named_with_the_fix(tmp_path):
         student_data("2025000001", cache_dir=blocked / "cache")
 
 
+def test_the_sql_chapters_references_are_what_the_warehouse_gives(tmp_path):
+    """Chapters 8-9 (ch08): the references are computed in pandas, apart from the database the student
+    queries; on the CRM database built from the same data, the warehouse's OLAP queries agree with them."""
+    from crmlab.crm_system import build_database
+    from crmlab.warehouse import build_star_schema, olap
+    data = ExerciseData(None)
+    url = "sqlite:///" + (tmp_path / "crm.sqlite").as_posix()
+    build_database(url)
+    build_star_schema(url)
+    qs = {q.id: q for q in questions("ch08")}
+    regions = olap(url, by=["region"], measures=["revenue"], where={"year": 2025}).set_index("region")["revenue"]
+    assert judge(qs["q2"], regions, data).status == "correct"
+    channels = olap(url, by=["channel"], measures=["revenue", "orders"], where={"year": 2025}).set_index("channel")
+    assert judge(qs["q3"], channels["revenue"] / channels["orders"], data).status == "correct"
+    quarters = olap(url, by=["quarter"], measures=["customers"], where={"year": 2025}).set_index("quarter")
+    assert judge(qs["q6"], quarters["customers"], data).status == "correct"
+    months = olap(url, by=["quarter", "month"], measures=["customers"], where={"year": 2025})
+    summed = judge(qs["q6"], months.groupby("quarter")["customers"].sum(), data)
+    assert summed.mistake == "summed_months"
+
+
 # ----------------------------------------------------------------- nothing gives an answer away
 
 def _values(q, value):
