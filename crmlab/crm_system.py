@@ -266,7 +266,6 @@ for _table, _column in [("orders", "customer_id"), ("orders", "order_ts"), ("ord
 
 _IDS = {"customers": ("C", 7), "orders": ("O", 8), "interactions": ("I", 8), "opportunities": ("OP", 6),
         "service_requests": ("SR", 6), "history": ("", 0)}
-_VERSIONED = ("customers", "orders", "opportunities", "service_requests")
 
 
 class WriteRefused(CrmlabInputError):
@@ -337,7 +336,17 @@ def database_engine(url) -> sa.Engine:
     """
     if isinstance(url, sa.Engine):
         return url
-    url = sa.make_url(str(url))
+    try:
+        url = sa.make_url(str(url))
+    except sa.exc.ArgumentError:
+        raise CrmlabInputError(f"{url!r} is not a database URL: write 'sqlite:///crm.sqlite' for a file (made if "
+                               "absent) or 'postgresql://user:password@host/dbname' for a server.") from None
+    if url.get_backend_name() == "postgresql":
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            raise CrmlabInputError('a PostgreSQL URL needs the driver psycopg: pip install "crmlab[postgresql]" '
+                                   "(python kit.py installs it in the kit's environment).") from None
     if url.get_backend_name() == "sqlite":
         engine = sa.create_engine(url, connect_args={"timeout": 30})
 
@@ -439,7 +448,13 @@ def build_database(url, *, data_dir=None, replace: bool = False) -> pd.DataFrame
         conn.execute(metadata.tables["users"].insert(),
                      [{"user_id": u, "name": n, "role": r, "active": True} for u, (n, r) in USERS.items()])
         for name in DATA_TABLE_ORDER:
-            _insert_frame(conn, metadata.tables[name], frames[name])
+            try:
+                with conn.begin_nested():  # a savepoint, so the refused table can be named
+                    _insert_frame(conn, metadata.tables[name], frames[name])
+            except (sa.exc.IntegrityError, sa.exc.DataError) as error:
+                raise CrmlabInputError(f"the data's {name} table breaks a rule of the CRM schema "
+                                       f"({str(error.orig).splitlines()[0]}); nothing was built. Check the table "
+                                       "with crmlab.quality or regenerate the data (crmlab data generate).") from None
         complaints = frames["complaints"]
         closed = complaints["closed_ts"].notna()
         requests = pd.DataFrame({
@@ -650,6 +665,7 @@ class CRM:
             editable = [c.name for c in t.c if c.name not in (key.name, "version")]
             raise WriteRefused(f"{table} has no editable field {', '.join(map(repr, unknown))}. "
                                f"Fields: {', '.join(editable)}.", rule="fields")
+        _check_types(t, changes)
         done = conn.execute(t.update().where(key == record_id, t.c.version == version)
                             .values(**changes, version=t.c.version + 1))
         if done.rowcount != 1:
@@ -704,6 +720,7 @@ class CRM:
             if unknown:
                 raise WriteRefused(f"customers has no field {', '.join(map(repr, unknown))}.", rule="fields")
             record.update(fields)
+            _check_types(t, record)
             record["customer_id"] = self._next_id(conn, "customers")
             conn.execute(t.insert().values(**record))
             self._log(conn, "customers", record["customer_id"], "create",
@@ -1132,6 +1149,23 @@ def _role(conn, role: str) -> str:
     if role not in known:
         raise WriteRefused(f"unknown role {role!r}; roles: {', '.join(known)}.", rule="fk_users_role")
     return role
+
+
+_PYTHON_TYPES = ((sa.Boolean, bool, "True or False"), (sa.Integer, int, "a whole number"),
+                 (sa.Float, (int, float), "a number"), (sa.DateTime, dt.datetime, "a date and time (datetime)"),
+                 (sa.Date, dt.date, "a date"), (sa.String, str, "text"))
+
+
+def _check_types(table: sa.Table, values: dict) -> None:
+    """Refuse a value of the wrong kind before it is written: SQLite would store it as it came."""
+    for field, value in values.items():
+        kind = table.c[field].type
+        for sql_type, python, said in _PYTHON_TYPES:
+            if isinstance(kind, sql_type):
+                if value is not None and (not isinstance(value, python)
+                                          or (isinstance(value, bool) and sql_type is not sa.Boolean)):
+                    raise WriteRefused(f"{table.name}.{field} must be {said}, got {value!r}.", rule="type")
+                break
 
 
 def _refusal(error: sa.exc.IntegrityError, doing: str) -> WriteRefused:

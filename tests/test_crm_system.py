@@ -112,6 +112,11 @@ def test_building_over_a_crm_database_is_refused_unless_asked(crm_database):
     assert connect(crm_database, user="U02").customer("C0000001")["city"] == "合肥"
 
 
+def test_a_mistyped_url_says_what_a_url_looks_like():
+    with pytest.raises(CrmlabInputError, match=r"'crm.sqlite' is not a database URL: write 'sqlite:///crm.sqlite'"):
+        build_database("crm.sqlite")
+
+
 def test_connecting_to_an_empty_database_or_as_an_unknown_user_says_what_to_do(empty_database, crm_database):
     with pytest.raises(CrmlabInputError, match=r"holds no CRM database: build it first with crm_system.build_database"):
         connect(empty_database, user="U02")
@@ -200,6 +205,8 @@ def _refusals():
         ("U03", lambda crm: crm.edit_customer("C0000001", version=1, membership_tier="platinum"),
          "ck_customers_membership_tier", "must be one of the levels"),
         ("U03", lambda crm: crm.edit_customer("C0000001", version=1, shoe_size=42), "fields", "no editable field"),
+        ("U03", lambda crm: crm.edit_customer("C0000001", version=1, city_tier="一线"), "type",
+         r"customers.city_tier must be a whole number, got '一线'"),
         ("U03", lambda crm: crm.open_opportunity("C0000001", title="x", amount=-5, next_follow_up="2026-02-01"),
          "ck_opportunities_amount", "cannot be negative"),
         ("U06", lambda crm: crm.resolve_service_request("SR000001", version=1, resolution="ok"), "service_status",
@@ -468,3 +475,20 @@ def test_the_administrator_manages_users_and_a_deactivated_user_cannot_log_in(cr
     assert admin.history(table="users", record_id="U09")["field"].tolist() == ["name", "role", "active", "role", "active"]
     with pytest.raises(PermissionRefused, match="no 'user.manage' permission"):
         connect(crm_database, user="U02").add_user("U10", name="x", role="sales")
+
+
+def test_data_that_break_a_rule_of_the_schema_are_refused_naming_the_table(tmp_path):
+    import shutil
+
+    from crmlab.datasets import DATA_DIR
+
+    shutil.copytree(DATA_DIR / "retail", tmp_path / "retail")
+    orders = tmp_path / "retail" / "orders.csv"  # an order of a customer who does not exist
+    orders.write_text(orders.read_text(encoding="utf-8-sig").replace("O00000001,C0002445", "O00000001,C9999999", 1),
+                      encoding="utf-8-sig")
+    url = f"sqlite:///{tmp_path / 'crm.sqlite'}"
+    with pytest.raises(CrmlabInputError, match="the data's orders table breaks a rule of the CRM schema .*FOREIGN KEY"
+                                               ".*nothing was built"):
+        build_database(url, data_dir=tmp_path)
+    with database_engine(url).connect() as conn:
+        assert sa.inspect(conn).get_table_names() == []
