@@ -52,7 +52,8 @@ from crmlab.validation import (CrmlabInputError, aligned, as_date, boolean, desc
                                purchases_before, report_set_aside, require_columns, require_option, shown)
 from crmlab._intervals import wilson_interval, z_value
 
-__all__ = ["customer_lifetimes", "kaplan_meier", "median_survival", "cohort_retention", "average_retention",
+__all__ = ["customer_lifetimes", "kaplan_meier", "median_survival", "cohort_retention", "cohort_retention_from_counts",
+           "average_retention",
            "churn_by_group", "churn_drivers", "winback_priority"]
 
 
@@ -336,22 +337,65 @@ def cohort_retention(purchases: pd.DataFrame, *, as_of, period: str = "M", max_p
     """
     as_of = as_date(as_of, name="as_of")
     require_option(period, ("M", "Q"), name="period", fix="'M': months, 'Q': quarters.")
-    if max_periods is not None and (not isinstance(max_periods, (int, np.integer)) or max_periods < 1):
-        raise CrmlabInputError(f"max_periods={max_periods!r} must be a whole number >= 1.")
     kept, counts = purchases_before(purchases, as_of)
     ordinal = kept["order_ts"].dt.to_period(period).array.asi8
     codes, _ = pd.factorize(kept["customer_id"])
     act = pd.DataFrame({"customer": codes, "p": ordinal}).drop_duplicates()
     act["cohort"] = act.groupby("customer")["p"].transform("min")
+    act["k"] = act["p"] - act["cohort"]
+    cohort_counts = act.groupby(["cohort", "k"], as_index=False).size().rename(columns={"size": "customers"})
+    share = cohort_retention_from_counts(cohort_counts, as_of=as_of, period=period, max_periods=max_periods)
+    counts.update(share.attrs.pop("set_aside"))
+    return report_set_aside(share, counts, what="cohort_retention", verbose=verbose)
+
+
+def cohort_retention_from_counts(cohort_counts: pd.DataFrame, *, as_of, period: str = "M",
+                                 max_periods: int | None = None) -> pd.DataFrame:
+    """The cohort retention table from counts of active customers per cohort and period.
+
+    What :func:`cohort_retention` does after counting, for counts computed
+    elsewhere — by SQL in a database (:mod:`crmlab.engines`) on data too large
+    for pandas. Periods are pandas period ordinals (months or quarters since
+    1970-01), so any engine can compute them from a year and a month.
+
+    Parameters
+    ----------
+    cohort_counts : DataFrame
+        Columns ``cohort`` (the ordinal of the period of the first purchase),
+        ``k`` (periods after it, 0, 1, ...) and ``customers`` (how many of the
+        cohort bought in period cohort + k), one row per (cohort, k) with a buyer.
+    as_of, period, max_periods
+        As in :func:`cohort_retention`.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`cohort_retention`; ``attrs["set_aside"]`` counts the customers
+        of cohorts whose first period is not complete at ``as_of``.
+
+    Examples
+    --------
+    >>> jan = pd.Period("2025-01", "M").ordinal
+    >>> counts = pd.DataFrame({"cohort": [jan, jan, jan + 1], "k": [0, 2, 0], "customers": [2, 1, 1]})
+    >>> cohort_retention_from_counts(counts, as_of="2025-04-01")  # doctest: +NORMALIZE_WHITESPACE
+             customers    0    1    2
+    cohort
+    2025-01          2  1.0  0.0  0.5
+    2025-02          1  1.0  0.0  NaN
+    """
+    as_of = as_date(as_of, name="as_of")
+    require_option(period, ("M", "Q"), name="period", fix="'M': months, 'Q': quarters.")
+    if max_periods is not None and (not isinstance(max_periods, (int, np.integer)) or max_periods < 1):
+        raise CrmlabInputError(f"max_periods={max_periods!r} must be a whole number >= 1.")
+    require_columns(cohort_counts.columns, ["cohort", "k", "customers"], table="cohort_counts")
     last_complete = pd.Period(as_of, period).ordinal - 1
-    young = act["cohort"] > last_complete
-    counts["customers whose first purchase is in the incomplete last period"] = act.loc[young, "customer"].nunique()
-    act = act[~young]
+    young = cohort_counts["cohort"] > last_complete
+    set_aside = {"customers whose first purchase is in the incomplete last period":
+                 int(cohort_counts.loc[young & (cohort_counts["k"] == 0), "customers"].sum())}
+    act = cohort_counts[~young & (cohort_counts["cohort"] + cohort_counts["k"] <= last_complete)]
     if act.empty:
         raise CrmlabInputError("cohort_retention: no cohort has a complete period before as_of.")
-    act["k"] = act["p"] - act["cohort"]
-    act = act[act["p"] <= last_complete]
-    counts_ck = act.groupby(["cohort", "k"]).size().unstack("k", fill_value=0)
+    counts_ck = act.pivot_table(index="cohort", columns="k", values="customers", aggfunc="sum", fill_value=0)
     size = counts_ck[0]
     share = counts_ck.div(size, axis=0).astype(float)
     ks = np.arange(last_complete - share.index.min() + 1)
@@ -364,7 +408,8 @@ def cohort_retention(purchases: pd.DataFrame, *, as_of, period: str = "M", max_p
     share.index = pd.PeriodIndex.from_ordinals(share.index, freq=period)
     share.index.name = "cohort"
     share.columns.name = None
-    return report_set_aside(share, counts, what="cohort_retention", verbose=verbose)
+    share.attrs["set_aside"] = set_aside
+    return share
 
 
 def average_retention(table: pd.DataFrame) -> pd.DataFrame:

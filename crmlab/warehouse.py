@@ -53,7 +53,7 @@ from crmlab.touchpoints import CHANNEL_ZH
 from crmlab.validation import CrmlabInputError, as_date, require_option
 
 __all__ = ["STAR", "FACTS", "LEVELS", "MEASURES", "HIERARCHIES", "NO_PURCHASE", "build_star_schema", "star_schema_sql",
-           "olap", "olap_sql", "roll_up", "drill_down", "pivot"]
+           "olap", "olap_query", "olap_frame", "olap_sql", "roll_up", "drill_down", "pivot"]
 
 #: The segment of a customer without any purchase (RFM describes buyers only).
 NO_PURCHASE = ("no_purchase", "未购买")
@@ -413,7 +413,21 @@ def _value(level: str, value):
     return value.item() if hasattr(value, "item") else value  # numpy scalars to what every driver takes
 
 
-def _query(*, by, measures, where, fact) -> sa.Select:
+def olap_query(*, by, measures=("revenue", "orders", "customers"), where=None,
+               fact: str = "order_lines") -> sa.Select:
+    """The query :func:`olap` runs, as a SQLAlchemy ``Select`` on the tables of :data:`STAR`.
+
+    Any database holding tables of those names and columns answers it: the
+    CRM database after :func:`build_star_schema`, or DuckDB and Spark over
+    files (:mod:`crmlab.engines`). Arguments as in :func:`olap`;
+    :func:`olap_frame` turns its rows into :func:`olap`'s table.
+
+    Examples
+    --------
+    >>> query = olap_query(by=["region"], measures=["revenue"])
+    >>> [column.name for column in query.selected_columns]
+    ['region', 'revenue']
+    """
     require_option(fact, FACTS, name="fact")
     by, measures, where = _as_list(by), _as_list(measures), dict(where or {})
     for level in by:
@@ -519,16 +533,37 @@ def olap(url, *, by, measures=("revenue", "orders", "customers"), where=None, fa
     1     email      4452         0.0222
     2       sms      6126         0.0800
     """
-    query = _query(by=by, measures=measures, where=where, fact=fact)
+    query = olap_query(by=by, measures=measures, where=where, fact=fact)
     by, measures = _as_list(by), _as_list(measures)
     with _engine(url) as engine, engine.connect() as conn:
         _require_tables(conn, [t.name for t in STAR.sorted_tables],
                         "build the star schema first with warehouse.build_star_schema(url), on a database built by "
                         "crm_system.build_database(url).")
-        frame = pd.DataFrame(conn.execute(query).all(), columns=by + measures)
+        rows = conn.execute(query).all()
+    return olap_frame(rows, by=by, measures=measures)
+
+
+def olap_frame(rows, *, by, measures) -> pd.DataFrame:
+    """:func:`olap`'s table from the rows of :func:`olap_query`: dates as dates, amounts to the cent
+    (half a cent away from zero), sorted by ``by`` (segments best first).
+
+    Examples
+    --------
+    >>> olap_frame([("2025-01-02", 10.004, 3), ("2025-01-01", 0.1 + 0.2 + 26.205 - 0.3, 1)], by=["date"],
+    ...            measures=["cost", "orders"])
+            date   cost  orders
+    0 2025-01-01  26.21       1
+    1 2025-01-02  10.00       3
+    """
+    by, measures = _as_list(by), _as_list(measures)
+    frame = pd.DataFrame(list(rows), columns=by + measures)
     if "date" in frame:
         frame["date"] = pd.to_datetime(frame["date"])
-    frame = frame.round({**{m: 2 for m in _AMOUNTS}, "response_rate": 4})
+    for amount in set(_AMOUNTS) & set(frame.columns):
+        # Half a cent rounds away from zero, whatever order the database added in: contact costs have
+        # tenths of a cent, and a sum that is exactly x.xx5 comes out a hair above or below it.
+        frame[amount] = (frame[amount].astype(float) * (1 + 1e-11)).round(2)
+    frame = frame.round({"response_rate": 4})
     return frame.sort_values(by, key=_segment_rank, kind="stable", ignore_index=True) if by else frame
 
 
@@ -544,7 +579,7 @@ def olap_sql(url, *, by, measures=("revenue", "orders", "customers"), where=None
     FROM fact_order_line JOIN dim_channel ON fact_order_line.channel = dim_channel.channel JOIN dim_date ON fact_order_line.date_key = dim_date.date_key 
     WHERE dim_channel.channel IN ('app', 'web') GROUP BY dim_date.year ORDER BY year;
     """
-    query = _query(by=by, measures=measures, where=where, fact=fact)
+    query = olap_query(by=by, measures=measures, where=where, fact=fact)
     with _engine(url) as engine:
         return _compiled(query, engine.dialect)
 

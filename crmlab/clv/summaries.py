@@ -15,7 +15,7 @@ from crmlab.validation import (TIME_UNITS, CrmlabInputError, amount_column, as_d
                                frame_check, in_window, report_set_aside, require_columns, require_nonempty,
                                require_option, shown)
 
-__all__ = ["SUMMARY_UNITS", "summary", "summary_unit", "summary_arrays"]
+__all__ = ["SUMMARY_UNITS", "summary", "summary_from_totals", "summary_unit", "summary_arrays"]
 
 #: Time units a summary can be expressed in (lengths in :data:`crmlab.validation.TIME_UNITS`).
 SUMMARY_UNITS = ("days", "weeks")
@@ -226,3 +226,66 @@ def summary_arrays(frame: pd.DataFrame, *, unit: str | None = None):
             raise CrmlabInputError(f"summary: {what} {describe_ids(frame.index, bad)}; {fix}.")
     return frame.index, x, tx, T
 
+
+
+def summary_from_totals(totals: pd.DataFrame, *, calibration_end, observation_end=None,
+                        time_unit: str = "weeks", customer_col: str = "customer_id") -> pd.DataFrame:
+    """The summary of :func:`summary` from each customer's totals computed elsewhere.
+
+    What :func:`summary` does after merging same-day purchases and adding up,
+    for totals added up by SQL in a database (:mod:`crmlab.engines`) on data
+    too large for pandas.
+
+    Parameters
+    ----------
+    totals : DataFrame
+        Indexed by customer id, one row per customer whose first purchase is
+        on or before ``calibration_end``: ``first_purchase`` and
+        ``last_purchase`` (the days of the first and of the last transaction
+        in the calibration period), ``transactions`` (days with a purchase in
+        it), ``repeat_amount`` (the amount of those after the first day) and,
+        with ``observation_end``, ``purchases_holdout``.
+    calibration_end, observation_end, time_unit, customer_col
+        As in :func:`summary`.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`summary`, sorted by customer id; ``attrs`` holds
+        ``time_unit``, ``calibration_end`` and ``observation_end``.
+
+    Examples
+    --------
+    >>> totals = pd.DataFrame({"first_purchase": pd.to_datetime(["2025-01-06", "2025-03-03"]),
+    ...                        "last_purchase": pd.to_datetime(["2025-02-03", "2025-03-03"]),
+    ...                        "transactions": [3, 1], "repeat_amount": [90.0, 0.0]}, index=["a", "b"])
+    >>> s = summary_from_totals(totals, calibration_end="2025-03-31")
+    >>> s[["repeat_purchases", "span_weeks", "T_weeks", "monetary_value"]]  # doctest: +NORMALIZE_WHITESPACE
+                 repeat_purchases  span_weeks  T_weeks  monetary_value
+    customer_id
+    a                           2         4.0     12.0            45.0
+    b                           0         0.0      4.0             NaN
+    """
+    unit_days = TIME_UNITS[require_option(time_unit, SUMMARY_UNITS, name="time_unit")]
+    columns = ["first_purchase", "last_purchase", "transactions", "repeat_amount"]
+    require_columns(totals.columns, columns + ([] if observation_end is None else ["purchases_holdout"]),
+                    table="totals")
+    cal_end = as_date(calibration_end, name="calibration_end")
+    obs_end = None if observation_end is None else as_date(observation_end, name="observation_end")
+    totals = totals.sort_index()
+    first = totals["first_purchase"]
+    x = (totals["transactions"] - 1).astype("int64")
+    unit = pd.Timedelta(days=unit_days)
+    out = pd.DataFrame({
+        "first_purchase": first,
+        "repeat_purchases": x,
+        f"span_{time_unit}": (totals["last_purchase"] - first) / unit,
+        f"T_{time_unit}": (cal_end - first) / unit,
+        "monetary_value": (totals["repeat_amount"] / x.where(x > 0)).astype(float),
+    })
+    out.index.name = customer_col
+    if obs_end is not None:
+        out["purchases_holdout"] = totals["purchases_holdout"].astype("int64")
+        out[f"duration_holdout_{time_unit}"] = (obs_end - cal_end) / unit
+    out.attrs.update(time_unit=time_unit, calibration_end=cal_end, observation_end=obs_end)
+    return out
