@@ -574,3 +574,63 @@ def rfm_summary(frame: pd.DataFrame, *, by: str = "segment") -> pd.DataFrame:
     if all(str(g) in names for g in out.index):
         out.insert(0, "name_zh", [names[str(g)] for g in out.index])
     return out
+
+
+def rfm_from_totals(totals: pd.DataFrame, *, as_of, start=None, time_unit: str = "days",
+                    amount_col: str = "revenue") -> pd.DataFrame:
+    """The RFM table from each customer's purchase totals computed elsewhere.
+
+    What :func:`rfm_table` does after adding up, for totals added up by SQL in
+    a database (:mod:`crmlab.engines`) on data too large for pandas: recency
+    from the last purchase, and the record of the definitions in ``attrs``.
+
+    Parameters
+    ----------
+    totals : DataFrame
+        Indexed by customer id; columns ``first_purchase``, ``last_purchase``
+        (datetime), ``frequency`` (purchases in the window) and ``monetary``
+        (their total), over the purchases in [``start``, ``as_of``).
+    as_of, start, time_unit
+        As in :func:`rfm_table`.
+    amount_col : str, default "revenue"
+        What ``monetary`` totals, for the record in ``attrs["rfm"]``.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`rfm_table`.
+
+    Examples
+    --------
+    >>> totals = pd.DataFrame({"first_purchase": pd.to_datetime(["2025-12-01 10:00", "2025-06-01 09:30"]),
+    ...                        "last_purchase": pd.to_datetime(["2025-12-30 18:00", "2025-06-01 09:30"]),
+    ...                        "frequency": [2, 1], "monetary": [150.0, 20.0]},
+    ...                       index=pd.Index(["a", "b"], name="customer_id"))
+    >>> rfm_from_totals(totals, as_of="2026-01-01")[["recency_days", "frequency", "monetary"]]
+                 recency_days  frequency  monetary
+    customer_id                                   
+    a                       2          2     150.0
+    b                     214          1      20.0
+    """
+    require_option(time_unit, RECENCY_UNITS, name="time_unit")
+    require_columns(totals.columns, ["first_purchase", "last_purchase", "frequency", "monetary"], table="totals")
+    end = as_date(as_of, name="as_of")
+    first = None if start is None else as_date(start, name="start")
+    last = totals["last_purchase"].to_numpy()
+    days = (end.to_datetime64().astype("datetime64[D]") - last.astype("datetime64[D]")).astype("int64")
+    out = pd.DataFrame({
+        "first_purchase": totals["first_purchase"].to_numpy(),
+        "last_purchase": last,
+        f"recency_{time_unit}": days if time_unit == "days" else days / TIME_UNITS[time_unit],
+        "frequency": totals["frequency"].to_numpy(),
+        "monetary": totals["monetary"].to_numpy(),
+    }, index=totals.index)
+    out.attrs["rfm"] = {
+        "as_of": str(end.date()), "start": None if first is None else str(first.date()),
+        "time_unit": time_unit,
+        "recency": "calendar days from the day of the last purchase to as_of"
+                   + ("" if time_unit == "days" else f", divided by {TIME_UNITS[time_unit]:g}"),
+        "frequency": "number of purchases (rows) in the window",
+        "monetary": f"total of '{amount_col}' in the window",
+    }
+    return out
