@@ -101,7 +101,7 @@ def summary(transactions: pd.DataFrame, *, calibration_end, observation_end=None
     """
     require_columns(transactions.columns, [customer_col, time_col, amount_col], table="transactions")
     require_nonempty(transactions, table="transactions")
-    unit_days = TIME_UNITS[require_option(time_unit, SUMMARY_UNITS, name="time_unit")]
+    require_option(time_unit, SUMMARY_UNITS, name="time_unit")
     cal_end = as_date(calibration_end, name="calibration_end")
     obs_end = None if observation_end is None else as_date(observation_end, name="observation_end")
     if obs_end is not None and obs_end <= cal_end:
@@ -128,26 +128,17 @@ def summary(transactions: pd.DataFrame, *, calibration_end, observation_end=None
         raise CrmlabInputError(f"transactions: no customer bought on or before calibration_end="
                                f"{cal_end:%Y-%m-%d}; choose a later calibration_end.")
     g = cal.groupby("customer", sort=True)
-    first = g["day"].min()
-    n = g.size()
-    first_amount = g["amount"].first()  # rows are sorted by day within a customer
-    x = (n - 1).astype("int64")
-    repeat_sum = g["amount"].sum() - first_amount
-    unit = pd.Timedelta(days=unit_days)
-    out = pd.DataFrame({
-        "first_purchase": first,
-        "repeat_purchases": x,
-        f"span_{time_unit}": (g["day"].max() - first) / unit,
-        f"T_{time_unit}": (cal_end - first) / unit,
-        "monetary_value": (repeat_sum / x.where(x > 0)).astype(float),
+    totals = pd.DataFrame({
+        "first_purchase": g["day"].min(), "last_purchase": g["day"].max(), "transactions": g.size(),
+        # rows are sorted by day within a customer, so first() is the amount of the first day
+        "repeat_amount": g["amount"].sum() - g["amount"].first(),
     })
-    out.index.name = customer_col
     if obs_end is not None:
         hold = daily[(daily["day"] > cal_end).to_numpy() & ~newcomer]
-        out["purchases_holdout"] = hold.groupby("customer").size().reindex(out.index, fill_value=0).astype("int64")
-        out[f"duration_holdout_{time_unit}"] = (obs_end - cal_end) / unit
-    out.attrs.update(time_unit=time_unit, calibration_end=cal_end, observation_end=obs_end,
-                     merged_same_day=merged)
+        totals["purchases_holdout"] = hold.groupby("customer").size().reindex(totals.index, fill_value=0)
+    out = summary_from_totals(totals, calibration_end=cal_end, observation_end=obs_end, time_unit=time_unit,
+                              customer_col=customer_col)
+    out.attrs["merged_same_day"] = merged
     return report_set_aside(out, {
         **set_aside,
         f"customers whose first purchase is after {cal_end:%Y-%m-%d}":
