@@ -16,6 +16,7 @@ import pytest
 from crmlab.clv import summary
 from crmlab.crm_system import build_database
 from crmlab.datasets import data_folder, load_data
+from crmlab.datasets.schema import TABLES
 from crmlab.engines import DuckDBEngine, EngineUnavailable, SparkEngine, java_available, local_spark_session
 from crmlab.generator import generate
 from crmlab.retention import cohort_retention
@@ -51,11 +52,33 @@ def variant(tmp_path_factory):
     return out
 
 
-@pytest.fixture(scope="module", params=["shipped", "variant"])
+@pytest.fixture(scope="module")
+def variant_as_parquet(variant, tmp_path_factory):
+    """The variant's tables as folders of Parquet files, each in two files (as large data come)."""
+    import duckdb
+
+    out = tmp_path_factory.mktemp("parquet")
+    for name in TABLES:
+        source = variant / TABLES[name].folder / f"{name}.csv"
+        if TABLES[name].truth or not source.exists():
+            continue
+        folder = out / TABLES[name].folder / name
+        folder.mkdir(parents=True)
+        frame = load_data(name, data_dir=variant)
+        half = len(frame) // 2
+        for part, rows in enumerate((frame.iloc[:half], frame.iloc[half:])):
+            rows = rows.astype({c: "object" for c in rows.select_dtypes("category")})  # Parquet text, as the generator
+            duckdb.from_df(rows).write_parquet(str(folder / f"part-{part}.parquet"))
+    return out
+
+
+@pytest.fixture(scope="module", params=["shipped", "variant", "variant as Parquet"])
 def company(request):
-    """(data folder, orders, order_lines) of the shipped data or of a variant: the pandas path's input."""
-    folder = data_folder() if request.param == "shipped" else request.getfixturevalue("variant")
-    return folder, load_data("orders", data_dir=folder), load_data("order_lines", data_dir=folder)
+    """(data folder the engine reads, orders, order_lines) of the shipped data or of a variant (as CSV, or as
+    Parquet): the pandas path reads the same data from CSV."""
+    csv = data_folder() if request.param == "shipped" else request.getfixturevalue("variant")
+    folder = request.getfixturevalue("variant_as_parquet") if request.param.endswith("Parquet") else csv
+    return folder, load_data("orders", data_dir=csv), load_data("order_lines", data_dir=csv)
 
 
 @pytest.fixture(scope="module", params=["duckdb", "spark"])
@@ -131,10 +154,11 @@ def test_cohort_retention_agrees(engine, company, capsys, options):
 
 
 @pytest.fixture(scope="module")
-def star(company, tmp_path_factory):
-    """The CRM database with its star schema, built from the same files: warehouse.olap's answers."""
+def star(company, request, tmp_path_factory):
+    """The CRM database with its star schema, built from the same data: warehouse.olap's answers."""
     url = f"sqlite:///{tmp_path_factory.mktemp('star') / 'crm.sqlite'}"
-    build_database(url, data_dir=company[0])
+    shipped = company[0] == data_folder()
+    build_database(url, data_dir=None if shipped else request.getfixturevalue("variant"))
     build_star_schema(url)
     return url
 
