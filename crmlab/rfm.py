@@ -43,12 +43,14 @@ b                     214          1      20.0
 """
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 import pandas as pd
 
-from crmlab.validation import (TIME_UNITS, CrmlabInputError, amount_column, as_date, datetime_column, describe_ids,
-                               frame_check, in_window, report_set_aside, require_columns, require_nonempty,
-                               require_option)
+from crmlab.validation import (TIME_UNITS, CrmlabInputError, amount_column, as_date, compare, datetime_column,
+                               describe_ids, frame_check, in_window, report_set_aside, require_columns,
+                               require_nonempty, require_option, runs)
 
 #: The units recency can be given in (lengths in :data:`crmlab.validation.TIME_UNITS`).
 RECENCY_UNITS = ("days", "weeks", "months")
@@ -166,24 +168,27 @@ def rfm_table(transactions: pd.DataFrame, *, as_of, customer_col: str = "custome
     ts = datetime_column(transactions[time_col], column=time_col, table="transactions")
     money = amount_column(transactions[amount_col], column=amount_col, table="transactions")
 
-    ids = transactions[customer_col].to_numpy()
-    keep, set_aside = in_window(ts, transactions[customer_col], end=end, start=first)
+    customers = transactions[customer_col]
+    keep, set_aside = in_window(ts, customers, end=end, start=first)
     if not keep.any():
         raise CrmlabInputError(
             f"rfm_table: no purchase with a customer id falls in the window "
             f"{first.date() if first is not None else 'start of data'} to {end.date()} (exclusive); the data run from "
             f"{ts.min()} to {ts.max()}. Choose an as_of date after the purchases.")
-    ids, stamps, amounts = ids[keep], ts.to_numpy()[keep], money.to_numpy()[keep]
+    # Text held by pyarrow is compared where it is held, not as millions of Python strings.
+    ids = (customers.array if isinstance(customers.dtype, pd.StringDtype) else customers.to_numpy())[keep]
+    stamps, amounts = ts.to_numpy()[keep], money.to_numpy()[keep]
     # Each customer's purchases as one run of rows. purchases() returns them sorted by customer, so the
     # runs are there already and millions of text ids need no hashing: if the runs' ids increase, no
     # customer comes back later. Otherwise factorise all ids and sort first.
-    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-    index = pd.Index(ids[starts], name=customer_col)
-    if not (_increasing(ids[starts]) or index.is_unique):
+    starts = runs(ids)
+    run_ids = ids[starts]
+    if not (compare(operator.gt, run_ids[1:], run_ids[:-1]).all() or pd.Index(run_ids).is_unique):
         order = np.argsort(pd.factorize(ids)[0], kind="stable")
         ids, stamps, amounts = ids[order], stamps[order], amounts[order]
-        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-        index = pd.Index(ids[starts], name=customer_col)
+        starts = runs(ids)
+    # From plain values, as before: the index holds text as pandas infers it, whatever held the column.
+    index = pd.Index(np.asarray(ids[starts]), name=customer_col)
     ticks = stamps.view("int64")
     last = np.maximum.reduceat(ticks, starts).view(stamps.dtype)
     days = (end.to_datetime64().astype("datetime64[D]") - last.astype("datetime64[D]")).astype("int64")
@@ -203,13 +208,6 @@ def rfm_table(transactions: pd.DataFrame, *, as_of, customer_col: str = "custome
         "monetary": f"total of '{amount_col}' in the window",
     }
     return report_set_aside(out, set_aside, what="rfm_table", verbose=verbose)
-
-
-def _increasing(values) -> bool:
-    try:
-        return bool(np.all(values[1:] > values[:-1]))
-    except TypeError:  # ids of mixed types
-        return False
 
 
 def rfm_from_orders(orders: pd.DataFrame, order_lines: pd.DataFrame, *, as_of, returns: str = "exclude",
@@ -434,12 +432,13 @@ def rfm_segments(scored: pd.DataFrame) -> pd.DataFrame:
             "Score with rfm_scores(rfm, q=5) or with four cut-offs per measure.")
     out = scored.copy()
     out["fm_score"] = (scores["f_score"] + scores["m_score"] + 1) // 2
-    grid = np.array(RFM_GRID, dtype=object)
     keys = [s[0] for s in SEGMENTS]
-    codes = pd.Index(keys).get_indexer(grid[scores["r_score"].to_numpy() - 1, out["fm_score"].to_numpy() - 1])
+    grid = pd.Index(keys).get_indexer(np.array(RFM_GRID, dtype=object).ravel()).reshape(5, 5)  # cells as codes
+    codes = grid[scores["r_score"].to_numpy() - 1, out["fm_score"].to_numpy() - 1]
     out["segment"] = pd.Categorical.from_codes(codes, categories=keys, ordered=True)
-    out["segment_en"] = np.array([s[1] for s in SEGMENTS], dtype=object)[codes]
-    out["segment_zh"] = np.array([s[2] for s in SEGMENTS], dtype=object)[codes]
+    # Names taken by code from the few names: text made once, not once per customer.
+    out["segment_en"] = pd.Index([s[1] for s in SEGMENTS]).take(codes)
+    out["segment_zh"] = pd.Index([s[2] for s in SEGMENTS]).take(codes)
     return out
 
 
@@ -527,8 +526,8 @@ def rfm_classes(rfm: pd.DataFrame, *, split: str = "mean", on: str = "values") -
     lookup = {r * 4 + f * 2 + m: i for i, (_, _, _, r, f, m) in enumerate(CLASSES)}
     codes = np.array([lookup[k] for k in range(8)])[key]
     out["rfm_class"] = pd.Categorical.from_codes(codes, categories=[c[0] for c in CLASSES], ordered=True)
-    out["rfm_class_en"] = np.array([c[1] for c in CLASSES], dtype=object)[codes]
-    out["rfm_class_zh"] = np.array([c[2] for c in CLASSES], dtype=object)[codes]
+    out["rfm_class_en"] = pd.Index([c[1] for c in CLASSES]).take(codes)  # as rfm_segments' names
+    out["rfm_class_zh"] = pd.Index([c[2] for c in CLASSES]).take(codes)
     out.attrs["rfm_classes"] = {"split": "given" if given else split, "on": on, "points": points}
     return out
 

@@ -223,6 +223,46 @@ def test_the_order_of_the_log_does_not_change_the_table(retail):
     pd.testing.assert_frame_equal(shuffled.sort_index(), ordered, check_exact=False)
 
 
+@pytest.mark.parametrize("text", [object, "str", "string", "category"])
+def test_customer_ids_held_as_objects_pyarrow_or_categories_give_the_same_table(retail, text):
+    from crmlab.transactions import purchases
+
+    log = purchases(retail["orders"], retail["order_lines"], verbose=False).astype({"customer_id": object})
+    log.loc[log.index[::50], "customer_id"] = None  # set aside: their rows end no run of ids
+    want = rfm_table(log, as_of="2025-06-01", verbose=False)
+    got = rfm_table(log.astype({"customer_id": text}), as_of="2025-06-01", verbose=False)
+    pd.testing.assert_frame_equal(got, want)  # the index holds the ids as text, whatever held them
+    assert got.attrs == want.attrs
+    shuffled = log.sample(frac=1, random_state=3)  # no runs of ids: hashed and sorted first
+    got = rfm_table(shuffled.astype({"customer_id": text}), as_of="2025-06-01", verbose=False)
+    pd.testing.assert_frame_equal(got, rfm_table(shuffled, as_of="2025-06-01", verbose=False))
+
+
+def test_ids_that_repeat_after_other_ids_are_merged_into_one_customer():
+    log = pd.DataFrame({"customer_id": ["b", "b", "a", "b", "c"],
+                        "order_ts": pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01", "2025-04-01",
+                                                    "2025-05-01"]),
+                        "revenue": [1.0, 2.0, 4.0, 8.0, 16.0]})
+    for text in (object, "str"):
+        rfm = rfm_table(log.astype({"customer_id": text}), as_of="2026-01-01", verbose=False)
+        assert rfm.index.tolist() == ["b", "a", "c"]  # first appearance
+        assert rfm["frequency"].tolist() == [3, 1, 1] and rfm["monetary"].tolist() == [11.0, 4.0, 16.0]
+
+
+def test_segment_and_class_names_are_text_columns():
+    rfm = pd.DataFrame({"recency_days": [5, 40, 40, 200, 400], "frequency": [1, 1, 1, 2, 3],
+                        "monetary": [10.0, 20.0, 30.0, 40.0, 50.0]})
+    text = pd.Series(["x"]).dtype  # what pandas makes of a column of Python strings
+    out = rfm_segments(rfm_scores(rfm))
+    names = {key: (en, zh) for key, en, zh, _ in SEGMENTS}
+    assert out["segment_en"].dtype == text and out["segment_zh"].dtype == text
+    assert list(zip(out["segment_en"], out["segment_zh"])) == [names[k] for k in out["segment"]]
+    classes = rfm_classes(rfm)
+    names = {c[0]: (c[1], c[2]) for c in CLASSES}
+    assert classes["rfm_class_en"].dtype == text and classes["rfm_class_zh"].dtype == text
+    assert list(zip(classes["rfm_class_en"], classes["rfm_class_zh"])) == [names[k] for k in classes["rfm_class"]]
+
+
 def test_rfm_on_margin_counts_loss_making_purchases_as_zero(retail, capsys):
     out = rfm_from_orders(retail["orders"], retail["order_lines"], as_of="2026-01-01", value="margin")
     assert out.attrs["rfm"]["loss_making_purchases"] > 0

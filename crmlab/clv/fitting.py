@@ -60,7 +60,7 @@ def maximise(loglik, data, weights, start, *, names, gradient: bool):
     """Maximum likelihood over log-parameters (so every parameter stays > 0).
 
     ``loglik(params, *data[, grad=True])`` returns the log-likelihood of each
-    row (and, with ``gradient``, its k x n gradient); ``weights`` counts how
+    row (and, with ``gradient``, its gradient: k rows of n); ``weights`` counts how
     many customers each row stands for. Returns (params, total LL, standard errors).
 
     Examples
@@ -82,12 +82,14 @@ def maximise(loglik, data, weights, start, *, names, gradient: bool):
     n = weights.sum()
 
     def total(theta, grad=False):
-        p = np.exp(theta)
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):  # a trial step may overflow: the objective then refuses it
+            p = np.exp(theta)
             if not grad:
                 return float(weights @ loglik(p, *data))
             ll, g = loglik(p, *data, grad=True)
-        return float(weights @ ll), (g @ weights) * p  # chain rule to log-parameters
+        # Row by row: a k x n array of a million customers would be fresh memory from the system at
+        # every evaluation (too large for malloc to keep), slower to touch than to compute.
+        return float(weights @ ll), np.array([row @ weights for row in g]) * p  # chain rule to log-parameters
 
     def objective(theta):
         if not gradient:

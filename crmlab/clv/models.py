@@ -109,7 +109,9 @@ class _CountModel(_Model):
                 f"too little data to fit: {len(x)} customers, {(x > 0).sum()} with repeat purchases. "
                 "The model needs many customers (hundreds) and some who bought again.")
         ux, utx, uT, w = compress(x, tx, T)
-        data = (Column(ux), Column(utx), Column(uT)) if self._gradient else (ux, utx, uT)
+        # x takes few values (counts): its functions are computed once per value. Times repeat only
+        # when measured in whole days, and then compress has merged the customers alike already.
+        data = (Column(ux), utx, uT) if self._gradient else (ux, utx, uT)
         rate = max(x.mean(), 1e-3) / max(T.mean(), 1e-3)
         self._estimate(data, w, self._start(rate, T.mean()))
         self.n_customers_ = len(x)
@@ -243,30 +245,32 @@ class BGNBD(_CountModel):
         from scipy.special import digamma, gammaln
 
         r, alpha, a, b = params
-        xv = per_value(x, lambda v: v)
+        rx = per_value(x, lambda v: r + v)
         # lnΓ(r+x) - lnΓ(r) + ln B(a, b+x) - ln B(a, b): depends on x only
         base = per_value(x, lambda v: gammaln(r + v) - gammaln(r) + gammaln(b + v) - gammaln(b)
                          + gammaln(a + b) - gammaln(a + b + v))
         log_T = per_value(T, lambda v: np.log(alpha + v))
         log_tx = per_value(tx, lambda v: np.log(alpha + v))
-        log_bx = per_value(x, lambda v: np.where(v > 0, np.log(b + v - 1), 0.0))
-        alive = -(r + xv) * log_T  # still active at T
-        # dropped out right after the last purchase (only possible after a repeat purchase)
-        dead = np.where(xv > 0, np.log(a) - log_bx - (r + xv) * log_tx, -np.inf)
-        both = np.logaddexp(alive, dead)
-        ll = r * np.log(alpha) + base + both
+        # d: log of the odds 'dropped out right after the last purchase' : 'still active at T';
+        # -inf without a repeat purchase, after which alone a customer can drop out.
+        with np.errstate(divide="ignore"):
+            log_odds = per_value(x, lambda v: np.where(v > 0, np.log(a) - np.log(np.maximum(b + v - 1, 0)), -np.inf))
+        d = log_odds - rx * (log_tx - log_T)
+        # log(e^alive + e^dead) = alive + log(1 + e^d) and the share of 'dead' 1 / (1 + e^-d), both from
+        # one exp(-|d|), which cannot overflow: half the work of logaddexp and a second exp, per customer.
+        e = np.exp(-np.abs(d))
+        ll = r * np.log(alpha) + base - rx * log_T + np.maximum(d, 0) + np.log1p(e)
         if not grad:
             return ll
-        w_dead = np.exp(dead - both)  # share of the likelihood from 'dropped out'
-        w_alive = 1 - w_dead
+        w_dead = np.where(d >= 0, 1.0, e) / (1 + e)  # share of the likelihood from 'dropped out'
+        inv_T = per_value(T, lambda v: 1 / (alpha + v))
         d_r = (per_value(x, lambda v: digamma(r + v) - digamma(r)) + np.log(alpha)
-               - w_alive * log_T - w_dead * log_tx)
-        d_alpha = (r / alpha - (r + xv) * (w_alive * per_value(T, lambda v: 1 / (alpha + v))
-                                           + w_dead * per_value(tx, lambda v: 1 / (alpha + v))))
+               - log_T + w_dead * (log_T - log_tx))
+        d_alpha = r / alpha - rx * (inv_T - w_dead * (inv_T - per_value(tx, lambda v: 1 / (alpha + v))))
         d_a = per_value(x, lambda v: digamma(a + b) - digamma(a + b + v)) + w_dead / a
         d_b = (per_value(x, lambda v: digamma(b + v) - digamma(b) + digamma(a + b) - digamma(a + b + v))
                - w_dead * per_value(x, lambda v: np.where(v > 0, 1 / (b + v - 1), 0.0)))
-        return ll, np.vstack([d_r, d_alpha, d_a, d_b])
+        return ll, (d_r, d_alpha, d_a, d_b)
 
     @staticmethod
     def _p_alive(params, x, tx, T):
@@ -510,7 +514,7 @@ class GammaGamma(_Model):
         d_p = xv * (per_value(x, lambda v: digamma(p * v + q) - digamma(p * v) + np.log(v)) + log_m - log_gxm)
         d_q = per_value(x, lambda v: digamma(p * v + q)) - digamma(q) + np.log(g) - log_gxm
         d_g = q / g - (p * xv + q) / (g + xv * m)
-        return ll, np.vstack([d_p, d_q, d_g])
+        return ll, (d_p, d_q, d_g)
 
     def population_mean_spend(self) -> float:
         """Mean spend per transaction across customers, p γ / (q - 1) (needs q > 1)."""
