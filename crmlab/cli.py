@@ -1,6 +1,7 @@
 """Command line of the kit: ``crmlab data ...`` and ``crmlab course ...``.
 
     crmlab data generate [--out FOLDER] [--customers N] [--seed S] [--student-id ID]
+                         [--format csv|parquet] [--tables T1,T2,...] [--progress]
     crmlab data generate-airline [--out FOLDER] [--members N] [--seed S] [--student-id ID]
     crmlab data tables
     crmlab course release SOURCE [--out FOLDER]
@@ -43,6 +44,10 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--customers", type=int, default=None, help="number of customers (default: 10000)")
     gen.add_argument("--seed", type=int, default=None, help="random seed (default: the kit's)")
     gen.add_argument("--student-id", default=None, help="write this student's own variant")
+    gen.add_argument("--format", default="csv", choices=("csv", "parquet"),
+                     help="csv (default), or parquet: a folder of files per table, for data larger than memory")
+    gen.add_argument("--tables", default=None, help="write only these tables, e.g. customers,orders,order_lines")
+    gen.add_argument("--progress", action="store_true", help="show a progress bar")
     air = data.add_parser("generate-airline", help="write the airline loyalty programme (航空公司会员) as CSV files")
     air.add_argument("--out", default="crmlab_data", help="folder to write (default: crmlab_data)")
     air.add_argument("--members", type=int, default=None, help="number of members (default: 10000)")
@@ -116,7 +121,8 @@ def main(argv=None) -> int:
             paths = generate(args.out,
                              n_customers=DEFAULT_CUSTOMERS if args.customers is None else args.customers,
                              seed=DEFAULT_SEED if args.seed is None else args.seed,
-                             student_id=args.student_id)
+                             student_id=args.student_id, file_format=args.format, progress=args.progress,
+                             tables=None if args.tables is None else args.tables.split(","))
         elif args.command == "generate-airline":
             from crmlab.generator.airline import DEFAULT_MEMBERS, DEFAULT_SEED, generate_airline
 

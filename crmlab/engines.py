@@ -85,7 +85,7 @@ class EngineUnavailable(RuntimeError):
     It is a ``RuntimeError``: the analysis cannot run on this machine as it is.
 
     >>> try:
-    ...     raise EngineUnavailable('Spark is not installed: pip install "crmlab[spark]" (pyspark and pyarrow).')
+    ...     raise EngineUnavailable('Spark is not installed: pip install "crmlab[spark]" (pyspark).')
     ... except RuntimeError as error:
     ...     print(error)
     Spark is not installed: pip install "crmlab[spark]" (pyspark and pyarrow).
@@ -689,7 +689,7 @@ def local_spark_session(*, cores: int | str = "*", memory: str = "2g"):
     try:
         from pyspark.sql import SparkSession
     except ImportError as error:
-        raise EngineUnavailable('Spark is not installed: pip install "crmlab[spark]" (pyspark and pyarrow).') from error
+        raise EngineUnavailable('Spark is not installed: pip install "crmlab[spark]" (pyspark).') from error
     if not java_available():
         raise EngineUnavailable(
             "Spark runs on Java, and no Java runtime was found (neither `java` on PATH nor JAVA_HOME). "

@@ -98,6 +98,61 @@ class Writer:
             f.close()
 
 
+class ParquetWriter:
+    """Streams tables to folders of Parquet files, one file per block of customers (``orders/part-00003.parquet``).
+
+    Columns are typed by their kind in the data dictionary, as the loaders type the CSV: text as text,
+    times as timestamps without time zone, amounts as float64, counts as int64, flags as booleans.
+    DuckDB writes the files, so nothing beyond crmlab's dependencies is needed.
+    """
+
+    def __init__(self, out: Path):
+        import duckdb
+
+        self.out = out
+        self.parts = {}
+        self.paths = {}
+        self.connection = duckdb.connect()
+
+    def write(self, name, frame):
+        table = TABLES[name]
+        folder = self.out / table.folder / name
+        if name not in self.parts:
+            folder.mkdir(parents=True, exist_ok=True)
+            for old in folder.glob("part-*.parquet"):  # a run writes every part anew: no stale part stays
+                old.unlink()
+            self.paths[name] = folder
+            self.parts[name] = 0
+        typed = _typed(frame, table)
+        self.connection.register("block", typed)
+        path = str(folder / f"part-{self.parts[name]:05d}.parquet").replace("'", "''")
+        self.connection.execute(f"COPY block TO '{path}' (FORMAT parquet, COMPRESSION zstd)")
+        self.connection.unregister("block")
+        self.parts[name] += 1
+
+    def close(self):
+        self.connection.close()
+
+
+def _typed(frame, table):
+    """Each column as the loaders type it (crmlab.datasets.load_data), category columns as plain text."""
+    out = {}
+    for col in table.columns:
+        v = frame[col.name]
+        if col.kind in ("datetime", "date"):
+            v = pd.to_datetime(v)
+            out[col.name] = (v.dt.normalize() if col.kind == "date" else v).astype("datetime64[s]")
+        elif col.kind == "bool":
+            out[col.name] = v.astype("boolean")
+        elif col.kind in ("float", "int"):
+            out[col.name] = v.astype("float64" if col.kind == "float" else "int64")
+        else:  # text; an empty cell is missing (NULL), as the loaders read it, never the text "nan"
+            text = pd.Series(v, dtype=object)
+            blank = text.isna() | (text.astype(str).str.strip() == "")
+            out[col.name] = text.where(~blank, None)
+    return pd.DataFrame(out)
+
+
 def _format(frame, table):
     """Render each column as text by its kind in the data dictionary, so bytes never depend on dtype quirks."""
     out = {}

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.datasets.schema import TABLES
-from crmlab.generator._shared import Writer, prepare_run, root_seed
+from crmlab.generator._shared import ParquetWriter, Writer, prepare_run, root_seed
 from crmlab.generator.retail._calendar import END, START
 from crmlab.generator.retail._campaign import EXPERIMENT_ID, assignment_table, run_experiment
 from crmlab.generator.retail._company import Company
@@ -48,6 +48,7 @@ from crmlab.generator.retail._orders import draw_orders
 from crmlab.generator.retail._purchases import draw_occasions, plant_failures
 from crmlab.generator.retail._silos import draw_silos
 from crmlab.generator.retail._survey import draw_survey
+from crmlab.validation import require_option
 
 DEFAULT_SEED = 20240618
 DEFAULT_CUSTOMERS = 10_000
@@ -90,7 +91,8 @@ PARAMETERS = {
 # ---------------------------------------------------------------- public API
 
 def generate(out_dir, *, n_customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED,
-             student_id: str | None = None) -> dict[str, Path]:
+             student_id: str | None = None, file_format: str = "csv", tables=None,
+             progress: bool = False) -> dict[str, Path]:
     """Generate the sample company and write it to ``out_dir``.
 
     Parameters
@@ -109,11 +111,27 @@ def generate(out_dir, *, n_customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAU
         A student's own variant (学生个人数据): same structure, different
         planted numbers, so that answers differ between students. The
         instructor regenerates any student's data and truth from the id.
+    file_format : {"csv", "parquet"}, default "csv"
+        ``"parquet"`` writes each table as a folder of Parquet files, one
+        per block of 50 000 customers (``retail/orders/part-00000.parquet``,
+        ...), typed as the loaders type the CSV: the format for data larger
+        than memory, which :mod:`crmlab.engines` reads in place. The rows are
+        the CSV's, value for value.
+    tables : list of str, optional
+        Write only these tables (default: all). The simulation stops after
+        the last step they need, so for ``["customers", "orders",
+        "order_lines", "products", "stores"]`` it skips complaints, contacts,
+        the survey and the silos (about half the time); the rows written are
+        the same as in a full run. The truth file then holds the planted
+        parameters and what these tables can show.
+    progress : bool, default False
+        Show a progress bar over the customers (a widget in Jupyter, text in
+        a terminal); for large sizes.
 
     Returns
     -------
     dict of str to Path
-        Path of every file written, by table name (and ``"truth"``).
+        Path of every file (CSV) or folder (Parquet) written, by table name (and ``"truth"``).
 
     Examples
     --------
@@ -122,31 +140,49 @@ def generate(out_dir, *, n_customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAU
     >>> paths = generate(tempfile.mkdtemp(), n_customers=300, seed=1)
     >>> sorted(paths)[:3]
     ['callcentre_contacts', 'campaign_assignment', 'campaigns']
+    >>> paths = generate(tempfile.mkdtemp(), n_customers=300, seed=1, file_format="parquet",
+    ...                  tables=["customers", "orders", "order_lines"])
+    >>> sorted(p.name for p in paths["orders"].iterdir())
+    ['part-00000.parquet']
     """
     out = prepare_run(out_dir, ("retail", "retail_truth"), size=("n_customers", n_customers), seed=seed,
                       student_id=student_id, example="generate('my_data') or `crmlab data generate --out my_data`")
 
+    from tqdm.auto import tqdm  # imported here: only a run draws a bar, and tqdm.auto pulls in the widgets
+
+    require_option(file_format, ("csv", "parquet"), name="file_format")
+    retail = [name for name, table in TABLES.items() if table.folder in ("retail", "retail_truth")]
+    wanted = retail if tables is None else [tables] if isinstance(tables, str) else list(tables)
+    for name in wanted:
+        require_option(name, retail, name="table")
     params = _variant_parameters(seed, student_id)
     root = root_seed(seed, student_id)
     company = Company(params, root)
-    writer = Writer(out)
+    writer = (Writer if file_format == "csv" else ParquetWriter)(out)
+    bar = tqdm(total=n_customers, unit=" customers", disable=not progress, desc="generate")
     try:
-        writer.write("stores", company.stores)
-        writer.write("products", company.products.drop(columns=["margin"]))
-        writer.write("campaigns", company.campaigns)
+        for name, frame in (("stores", company.stores), ("products", company.products.drop(columns=["margin"])),
+                            ("campaigns", company.campaigns)):
+            if name in wanted:
+                writer.write(name, frame)
         counters = _Counters()
         experiment, estimands = [], []
         for start in range(0, n_customers, BLOCK):
             size = min(BLOCK, n_customers - start)
             rng = np.random.default_rng(np.random.SeedSequence(root, spawn_key=(1, start // BLOCK)))
-            tables, exp_truth, parts = _simulate_block(company, rng, start, size, counters)
+            block, exp_truth, parts = _simulate_block(company, rng, start, size, counters, wanted)
             experiment.append(exp_truth)
             estimands.append(parts)
-            for name, frame in tables.items():
-                writer.write(name, frame)
+            for name, frame in block.items():
+                if name in wanted:
+                    writer.write(name, frame)
+            bar.update(size)
     finally:
         writer.close()
+        bar.close()
     truth = _truth_summary(params, seed, student_id, n_customers, experiment, combine(estimands))
+    if tables is not None:
+        truth["tables"] = wanted
     truth_path = out / "retail_truth" / "truth.json"
     truth_path.write_text(json.dumps(truth, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return {**writer.paths, "truth": truth_path}
@@ -154,7 +190,12 @@ def generate(out_dir, *, n_customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAU
 
 # ---------------------------------------------------------------- one block, parameters, keys
 
-def _simulate_block(company, rng, offset, n, counters):
+# The tables the simulation writes once orders and lines are drawn; what follows them (complaints,
+# contacts, survey, silos) draws after them, so stopping there changes none of their rows.
+_ORDERS_STEP = ("customers", "orders", "order_lines", "customer_truth", "stores", "products", "campaigns")
+
+
+def _simulate_block(company, rng, offset, n, counters, wanted):
     """Customers ``offset`` .. ``offset + n - 1`` and everything they did: the tables, and the
     experiment's potential outcomes for the truth file."""
     cust = draw_customers(company, rng, offset, n)
@@ -162,6 +203,13 @@ def _simulate_block(company, rng, offset, n, counters):
     occ, cust = plant_failures(company, rng, occ, cust)
     occ, exp_truth = run_experiment(company, rng, occ, cust)
     orders, lines = draw_orders(company, rng, occ, cust, counters)
+    if set(wanted) <= set(_ORDERS_STEP):
+        cust = add_membership(company, cust, orders, lines)
+        tables = {"customers": cust[TABLES["customers"].column_names],
+                  "orders": orders[TABLES["orders"].column_names],
+                  "order_lines": lines[TABLES["order_lines"].column_names],
+                  "customer_truth": customer_truth(cust)}
+        return tables, exp_truth[["effect_response", "effect_revenue"]], spend_parts(cust, company.params["segments"])
     complaints = draw_complaints(company, rng, cust, orders, counters)
     assignment = assignment_table(company, exp_truth, orders, lines, cust["customer_id"].to_numpy())
     interactions = draw_interactions(company, rng, cust, occ, orders, complaints, assignment, counters)
