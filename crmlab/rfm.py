@@ -190,23 +190,13 @@ def rfm_table(transactions: pd.DataFrame, *, as_of, customer_col: str = "custome
     # From plain values, as before: the index holds text as pandas infers it, whatever held the column.
     index = pd.Index(np.asarray(ids[starts]), name=customer_col)
     ticks = stamps.view("int64")
-    last = np.maximum.reduceat(ticks, starts).view(stamps.dtype)
-    days = (end.to_datetime64().astype("datetime64[D]") - last.astype("datetime64[D]")).astype("int64")
-    out = pd.DataFrame({
+    totals = pd.DataFrame({
         "first_purchase": np.minimum.reduceat(ticks, starts).view(stamps.dtype),
-        "last_purchase": last,
-        f"recency_{time_unit}": days if time_unit == "days" else days / TIME_UNITS[time_unit],
+        "last_purchase": np.maximum.reduceat(ticks, starts).view(stamps.dtype),
         "frequency": np.diff(np.r_[starts, len(ids)]),
         "monetary": np.add.reduceat(amounts, starts),
     }, index=index)
-    out.attrs["rfm"] = {
-        "as_of": str(end.date()), "start": None if first is None else str(first.date()),
-        "time_unit": time_unit,
-        "recency": "calendar days from the day of the last purchase to as_of"
-                   + ("" if time_unit == "days" else f", divided by {TIME_UNITS[time_unit]:g}"),
-        "frequency": "number of purchases (rows) in the window",
-        "monetary": f"total of '{amount_col}' in the window",
-    }
+    out = rfm_from_totals(totals, as_of=end, start=first, time_unit=time_unit, amount_col=amount_col)
     return report_set_aside(out, set_aside, what="rfm_table", verbose=verbose)
 
 
