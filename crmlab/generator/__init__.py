@@ -23,6 +23,6 @@ Examples
 >>> paths = generate_airline("my_data", student_id="2025012345")  # doctest: +SKIP
 """
 from crmlab.generator.airline import generate_airline
-from crmlab.generator.retail import generate
+from crmlab.generator.retail import company_folder, generate
 
-__all__ = ["generate", "generate_airline"]
+__all__ = ["generate", "company_folder", "generate_airline"]

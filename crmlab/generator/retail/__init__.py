@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from crmlab.datasets import schema
 from crmlab.datasets.schema import TABLES
 from crmlab.generator._shared import ParquetWriter, Writer, prepare_run, root_seed
 from crmlab.generator.retail._calendar import END, START
@@ -186,6 +187,70 @@ def generate(out_dir, *, n_customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAU
     truth_path = out / "retail_truth" / "truth.json"
     truth_path.write_text(json.dumps(truth, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return {**writer.paths, "truth": truth_path}
+
+
+def company_folder(*, n_customers: int, seed: int = DEFAULT_SEED, student_id: str | None = None,
+                   file_format: str = "parquet", tables=None, progress: bool = False, cache_dir=None) -> Path:
+    """A folder holding the generated company, written on the first call and found again on the next.
+
+    Large sizes take minutes to write (100 million order lines: about ten), and the same
+    arguments give the same files, so a notebook or a benchmark asks for the company here
+    instead of writing it each time. The folder's name carries the arguments and a digest of
+    the generator's code and data dictionary: a changed generator writes a new folder. A
+    second process asking for the same company while the first writes it waits for it.
+
+    Parameters
+    ----------
+    n_customers, seed, student_id, file_format, tables, progress
+        As in :func:`generate`.
+    cache_dir : str or Path, optional
+        Where the folders are kept; default ``crmlab-cache`` in the system's temporary folder.
+
+    Returns
+    -------
+    Path
+        The folder to read (``data_dir=`` of the loaders, or of :mod:`crmlab.engines`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> cache = tempfile.mkdtemp()
+    >>> first = company_folder(n_customers=300, tables=["orders"], cache_dir=cache)
+    >>> company_folder(n_customers=300, tables=["orders"], cache_dir=cache) == first   # found, not written again
+    True
+    >>> sorted(p.name for p in (first / "retail").iterdir())
+    ['orders']
+    """
+    import hashlib
+    import os
+    import shutil
+    import tempfile
+
+    code = hashlib.sha256()
+    for path in sorted([*Path(__file__).parent.parent.rglob("*.py"),
+                        *Path(schema.__file__).with_name("dictionary").glob("*.csv")]):
+        code.update(path.read_bytes())
+    wanted = None if tables is None else sorted([tables] if isinstance(tables, str) else tables)
+    key = hashlib.sha256(repr((n_customers, seed, student_id, file_format, wanted)).encode()).hexdigest()[:10]
+    cache = Path(cache_dir) if cache_dir is not None else Path(tempfile.gettempdir()) / "crmlab-cache"
+    folder = cache / f"retail-{file_format}-{n_customers}-{key}-{code.hexdigest()[:10]}"
+    cache.mkdir(parents=True, exist_ok=True)
+    with open(cache / f"{folder.name}.lock", "w") as lock:
+        try:
+            import fcntl
+
+            fcntl.flock(lock, fcntl.LOCK_EX)  # another process writing the same company: wait for it
+        except ImportError:  # Windows: no lock; a second writer's copy is simply not kept
+            pass
+        if not folder.exists():
+            partial = Path(tempfile.mkdtemp(prefix=f"{folder.name}.", dir=cache))
+            try:
+                generate(partial, n_customers=n_customers, seed=seed, student_id=student_id,
+                         file_format=file_format, tables=tables, progress=progress)
+                os.replace(partial, folder)  # whole or not at all: an interrupted run leaves no folder
+            finally:
+                shutil.rmtree(partial, ignore_errors=True)
+    return folder
 
 
 # ---------------------------------------------------------------- one block, parameters, keys
