@@ -54,7 +54,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from crmlab.clv.summaries import summary_from_totals
+from crmlab.clv.summaries import calibration_window, summary_from_totals
 from crmlab.datasets import data_folder
 from crmlab.datasets.schema import TABLES
 from crmlab.retention import cohort_retention_from_counts
@@ -88,7 +88,7 @@ class EngineUnavailable(RuntimeError):
     ...     raise EngineUnavailable('Spark is not installed: pip install "crmlab[spark]" (pyspark).')
     ... except RuntimeError as error:
     ...     print(error)
-    Spark is not installed: pip install "crmlab[spark]" (pyspark and pyarrow).
+    Spark is not installed: pip install "crmlab[spark]" (pyspark).
     """
 
 
@@ -327,12 +327,7 @@ class _Engine:
         >>> s.columns.tolist()[:4], s.attrs["merged_same_day"]
         (['first_purchase', 'repeat_purchases', 'span_weeks', 'T_weeks'], 253)
         """
-        cal_end = as_date(calibration_end, name="calibration_end")
-        obs_end = None if observation_end is None else as_date(observation_end, name="observation_end")
-        if obs_end is not None and obs_end <= cal_end:
-            raise CrmlabInputError(f"observation_end ({obs_end:%Y-%m-%d}) must be after calibration_end "
-                                   f"({cal_end:%Y-%m-%d}); the holdout period follows the calibration period.")
-        last_day = cal_end if obs_end is None else obs_end
+        cal_end, obs_end, last_day = calibration_window(calibration_end, observation_end)
         end = last_day + pd.Timedelta(days=1)
         p = self._purchases_table(returns, verbose)
         cal = _day(cal_end)

@@ -15,7 +15,7 @@ from crmlab.validation import (TIME_UNITS, CrmlabInputError, amount_column, as_d
                                frame_check, in_window, report_set_aside, require_columns, require_nonempty,
                                require_option, shown)
 
-__all__ = ["SUMMARY_UNITS", "summary", "summary_from_totals", "summary_unit", "summary_arrays"]
+__all__ = ["SUMMARY_UNITS", "summary", "summary_from_totals", "calibration_window", "summary_unit", "summary_arrays"]
 
 #: Time units a summary can be expressed in (lengths in :data:`crmlab.validation.TIME_UNITS`).
 SUMMARY_UNITS = ("days", "weeks")
@@ -102,12 +102,7 @@ def summary(transactions: pd.DataFrame, *, calibration_end, observation_end=None
     require_columns(transactions.columns, [customer_col, time_col, amount_col], table="transactions")
     require_nonempty(transactions, table="transactions")
     require_option(time_unit, SUMMARY_UNITS, name="time_unit")
-    cal_end = as_date(calibration_end, name="calibration_end")
-    obs_end = None if observation_end is None else as_date(observation_end, name="observation_end")
-    if obs_end is not None and obs_end <= cal_end:
-        raise CrmlabInputError(f"observation_end ({obs_end:%Y-%m-%d}) must be after calibration_end "
-                               f"({cal_end:%Y-%m-%d}); the holdout period follows the calibration period.")
-    last_day = cal_end if obs_end is None else obs_end
+    cal_end, obs_end, last_day = calibration_window(calibration_end, observation_end)
     ts = datetime_column(transactions[time_col], column=time_col, table="transactions", allow_missing=True)
     amount = amount_column(transactions[amount_col], column=amount_col, table="transactions").to_numpy()
 
@@ -217,6 +212,26 @@ def summary_arrays(frame: pd.DataFrame, *, unit: str | None = None):
             raise CrmlabInputError(f"summary: {what} {describe_ids(frame.index, bad)}; {fix}.")
     return frame.index, x, tx, T
 
+
+
+def calibration_window(calibration_end, observation_end=None):
+    """The calibration and holdout periods as dates: (calibration_end, observation_end, last day analysed).
+
+    Examples
+    --------
+    >>> calibration_window("2025-06-30", "2025-12-31")[2]
+    Timestamp('2025-12-31 00:00:00')
+    >>> calibration_window("2025-06-30", "2025-01-01")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    crmlab.validation.CrmlabInputError: observation_end (2025-01-01) must be after calibration_end (2025-06-30); ...
+    """
+    cal_end = as_date(calibration_end, name="calibration_end")
+    obs_end = None if observation_end is None else as_date(observation_end, name="observation_end")
+    if obs_end is not None and obs_end <= cal_end:
+        raise CrmlabInputError(f"observation_end ({obs_end:%Y-%m-%d}) must be after calibration_end "
+                               f"({cal_end:%Y-%m-%d}); the holdout period follows the calibration period.")
+    return cal_end, obs_end, cal_end if obs_end is None else obs_end
 
 
 def summary_from_totals(totals: pd.DataFrame, *, calibration_end, observation_end=None,
