@@ -693,6 +693,7 @@ def local_spark_session(*, cores: int | str = "*", memory: str = "2g"):
     with _quiet_pandas_warning():
         spark = (SparkSession.builder.master(f"local[{cores}]").appName("crmlab")
                  .config("spark.driver.memory", memory)
+                 .config("spark.driver.maxResultSize", memory)  # results come to pandas whole: a table per customer
                  .config("spark.sql.session.timeZone", "UTC")  # times read as written, on any machine
                  .config("spark.sql.shuffle.partitions", "8")  # Spark's 200 suit a cluster, not one machine
                  .config("spark.sql.execution.arrow.pyspark.enabled", "true")
