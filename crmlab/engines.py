@@ -93,8 +93,10 @@ class EngineUnavailable(RuntimeError):
 
 
 def _by_customer(totals: pd.DataFrame) -> pd.DataFrame:
-    # indexed by customer id as the pandas functions index it: an index made from the ids as Python objects
-    ids = totals.pop("customer_id").to_numpy(dtype=object)
+    # indexed by customer id as the pandas functions index it: text as pandas infers it (not "string" with pd.NA)
+    ids = totals.pop("customer_id")
+    if not pd.api.types.is_string_dtype(ids) or ids.dtype == "string":
+        ids = ids.to_numpy(dtype=object)  # an engine that hands text back as Python objects (Spark)
     return totals.set_axis(pd.Index(ids, name="customer_id"))
 
 
