@@ -109,7 +109,8 @@ def child(engine_name: str, folder: Path, out: Path) -> None:
         from crmlab.engines import DuckDBEngine, SparkEngine, local_spark_session
 
         if engine_name == "duckdb":
-            timed("start", lambda: DuckDBEngine(folder, temp_directory=Path(tempfile.gettempdir()) / "crmlab-duckdb"))
+            timed("start", lambda: DuckDBEngine(folder, memory_limit="4GB",  # as the notebook: a laptop's share
+                                                temp_directory=Path(tempfile.gettempdir()) / "crmlab-duckdb"))
         else:
             timed("start", lambda: SparkEngine(folder, spark=local_spark_session(memory="8g")))
         engine = results.pop("start")
